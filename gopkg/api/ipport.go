@@ -1,0 +1,51 @@
+package api
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/pyshmem/shmem/gopkg/errcode"
+)
+
+// ParseIPPort checks an ip_port of the form tcp://HOST:PORT or
+// tcp6://[V6]:PORT with 1024 < PORT <= 65535 and returns "HOST:PORT" for
+// dialing.
+func ParseIPPort(ipPort string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", errcode.New(errcode.InvalidValue,
+			"ip_port %q %s (expected tcp://HOST:PORT or tcp6://[V6]:PORT, 1024 < PORT <= 65535)", ipPort, why)
+	}
+	var rest string
+	v6 := false
+	switch {
+	case strings.HasPrefix(ipPort, "tcp://"):
+		rest = ipPort[len("tcp://"):]
+	case strings.HasPrefix(ipPort, "tcp6://"):
+		rest, v6 = ipPort[len("tcp6://"):], true
+	default:
+		return bad("has no tcp:// or tcp6:// scheme")
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil || host == "" {
+		return bad("has no HOST:PORT")
+	}
+	if v6 && !strings.HasPrefix(rest, "[") {
+		return bad("needs the IPv6 address in brackets")
+	}
+	if !v6 && strings.Contains(host, ":") {
+		return bad("holds an IPv6 address: use tcp6://[V6]:PORT")
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 1024 || p > 65535 {
+		return bad("has a port outside 1025..65535")
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// CheckIPPort is ParseIPPort for shmem_set_attributes: the error only.
+func CheckIPPort(ipPort string) (err error) {
+	defer recoverInto(&err)
+	_, err = ParseIPPort(ipPort)
+	return err
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"math/bits"
+
+	"github.com/pyshmem/shmem/gopkg/errcode"
+)
+
+// Malloc is shmem_malloc: the symmetric address, or 0 with an error saying
+// why the block could not be had (the facade logs it and returns 0).
+func Malloc(n int64) (p int64, err error) {
+	defer recoverInto(&err)
+	return alloc(n, 0, false)
+}
+
+// Calloc is shmem_calloc: nmemb*size zeroed bytes on every PE.
+func Calloc(nmemb, n int64) (p int64, err error) {
+	defer recoverInto(&err)
+	if nmemb < 0 || n < 0 {
+		return 0, errcode.New(errcode.InvalidValue, "nmemb %d and size %d must not be negative", nmemb, n)
+	}
+	hi, total := bits.Mul64(uint64(nmemb), uint64(n))
+	if hi != 0 || total > 1<<62 {
+		return 0, errcode.New(errcode.MallocFailed, "nmemb %d * size %d overflows", nmemb, n)
+	}
+	return alloc(int64(total), 0, true)
+}
+
+// Align is shmem_align: like Malloc, aligned to alignment (a power of two).
+func Align(alignment, n int64) (p int64, err error) {
+	defer recoverInto(&err)
+	if alignment <= 0 || alignment&(alignment-1) != 0 {
+		return 0, errcode.New(errcode.InvalidValue, "alignment %d is not a power of two", alignment)
+	}
+	return alloc(n, alignment, false)
+}
+
+func alloc(n, alignment int64, zero bool) (int64, error) {
+	j, err := live()
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, errcode.New(errcode.InvalidValue, "size %d is negative", n)
+	}
+	p, err := j.Malloc(uintptr(n), uintptr(alignment), zero)
+	return int64(p), err
+}
+
+// Free is shmem_free (collective); 0 is a no-op.
+func Free(ptr int64) (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	p, err := addr(ptr, "ptr")
+	if err != nil {
+		return err
+	}
+	return j.Free(p)
+}
+
+// Ptr is shmem_ptr: a directly usable address of peer's copy of ptr, or 0.
+func Ptr(ptr int64, peer int) (p int64) {
+	defer func() {
+		if recover() != nil {
+			p = 0
+		}
+	}()
+	j := current.Load()
+	if j == nil || ptr <= 0 {
+		return 0
+	}
+	return int64(j.Ptr(uintptr(ptr), peer))
+}
+
+// CheckMapped fails unless [ptr, ptr+n) lies in a heap mapped in this
+// process (this PE's or a same-host peer's), so that a memoryview over it
+// cannot fault.
+func CheckMapped(ptr, n int64) (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	if ptr < 0 || n < 0 || !j.Mapped(uintptr(ptr), uintptr(n)) {
+		return errcode.New(errcode.InvalidParam, "[0x%x, +%d) is not inside a mapped symmetric heap", ptr, n)
+	}
+	return nil
+}

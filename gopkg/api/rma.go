@@ -1,0 +1,86 @@
+package api
+
+import "github.com/pyshmem/shmem/gopkg/errcode"
+
+// The data-movement calls. dst/src are addresses (the facade turns buffer
+// objects into addresses); elem_size is a byte count. They return an error
+// for every failure: a put that fails silently is lost data.
+
+// Putmem is shmem_putmem: done (visible on pe) when it returns.
+func Putmem(dst, src, n int64, pe int) (err error) {
+	defer recoverInto(&err)
+	return transfer(dst, src, n, pe, true, false)
+}
+
+// Getmem is shmem_getmem: done (in dst) when it returns.
+func Getmem(dst, src, n int64, pe int) (err error) {
+	defer recoverInto(&err)
+	return transfer(dst, src, n, pe, false, false)
+}
+
+// PutmemNbi is shmem_putmem_nbi: complete at the next Quiet or barrier.
+func PutmemNbi(dst, src, n int64, pe int) (err error) {
+	defer recoverInto(&err)
+	return transfer(dst, src, n, pe, true, true)
+}
+
+// GetmemNbi is shmem_getmem_nbi: complete at the next Quiet or barrier.
+func GetmemNbi(dst, src, n int64, pe int) (err error) {
+	defer recoverInto(&err)
+	return transfer(dst, src, n, pe, false, true)
+}
+
+func transfer(dst, src, n int64, pe int, put, nbi bool) error {
+	j := current.Load()
+	if j == nil {
+		return errNotInited
+	}
+	if dst < 0 || src < 0 || n < 0 {
+		return errcode.New(errcode.InvalidParam, "dst %d, src %d and elem_size %d must not be negative", dst, src, n)
+	}
+	if put {
+		return j.Put(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
+	}
+	return j.Get(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
+}
+
+// Quiet is shmem_quiet: completes every outstanding transfer of this PE.
+func Quiet() (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	return j.Quiet()
+}
+
+// Fence is shmem_fence: orders earlier puts to each PE before later ones.
+func Fence() (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	return j.Fence()
+}
+
+// BarrierAll is shmem_barrier_all: completes outstanding transfers and waits
+// for every PE.
+func BarrierAll() (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	return j.BarrierAll()
+}
+
+// Barrier is shmem_barrier(team).
+func Barrier(team int) (err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return err
+	}
+	return j.Barrier(team)
+}

@@ -1,0 +1,68 @@
+package bootstrap
+
+import (
+	"crypto/tls"
+	"net"
+	"time"
+)
+
+// Config describes one PE's part in the rendezvous.
+type Config struct {
+	Addr        string        // "host:port" ("[v6]:port" for IPv6): rank 0 listens here, the others dial it
+	Rank, Size  int           // this PE's world rank and the number of PEs
+	JoinTimeout time.Duration // whole time budget to connect and for all Size ranks to arrive; 0 means 120 s
+	OpTimeout   time.Duration // bound on each collective once joined, and on Close; 0 means no bound (Close: 5 s)
+	ServerTLS   *tls.Config   // rank 0's listener; nil: plain TCP
+	ClientTLS   *tls.Config   // every rank's connection to rank 0; nil: plain TCP. An empty ServerName becomes Addr's host
+
+	// OnGlobalExit runs once, on a goroutine of its own, when another rank
+	// calls GlobalExit. It may block or call Close; Close does not wait for it.
+	OnGlobalExit func(status int)
+	// OnPeerLost runs once per rank whose connection dropped without a
+	// graceful Close (rank 0 included, seen from the others), on a goroutine
+	// of its own.
+	OnPeerLost func(rank int)
+}
+
+func (c *Config) validate() error {
+	if c.Size < 1 {
+		return bootstrapErr("size %d: a job needs at least one PE", c.Size)
+	}
+	if c.Rank < 0 || c.Rank >= c.Size {
+		return bootstrapErr("rank %d is out of range for size %d", c.Rank, c.Size)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return bootstrapErr("address %q is not host:port: %v", c.Addr, err)
+	}
+	if c.JoinTimeout < 0 || c.OpTimeout < 0 {
+		return bootstrapErr("negative timeout (join %s, op %s)", c.JoinTimeout, c.OpTimeout)
+	}
+	return nil
+}
+
+func (c *Config) joinTimeout() time.Duration {
+	if c.JoinTimeout == 0 {
+		return defaultJoinTimeout
+	}
+	return c.JoinTimeout
+}
+
+// leaveTimeout bounds rank 0's wait for the others to leave and every
+// rank's wait for its leave to be acknowledged.
+func (c *Config) leaveTimeout() time.Duration {
+	if c.OpTimeout == 0 {
+		return defaultLeaveTimeout
+	}
+	return c.OpTimeout
+}
+
+// clientTLS fills in ServerName from Addr, so every rank verifies rank 0's
+// certificate against the same name whichever address it actually dials.
+func (c *Config) clientTLS() *tls.Config {
+	if c.ClientTLS == nil || c.ClientTLS.ServerName != "" {
+		return c.ClientTLS
+	}
+	tc := c.ClientTLS.Clone()
+	tc.ServerName, _, _ = net.SplitHostPort(c.Addr)
+	return tc
+}

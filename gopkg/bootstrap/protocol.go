@@ -1,0 +1,89 @@
+package bootstrap
+
+import (
+	"net"
+	"time"
+)
+
+// Wire constants. A frame is a 4-byte big-endian length (of what follows),
+// a 1-byte message kind and the kind's payload; see doc.go.
+const (
+	protocolMagic   uint32 = 0x53484d42 // "SHMB": the first word of every Hello
+	protocolVersion uint32 = 1
+
+	frameHeaderLen = 5 // length word + kind byte
+
+	// maxFrameLen caps any one frame (and so an allgather's whole result),
+	// so a corrupt or hostile length cannot make a peer allocate without bound.
+	maxFrameLen = 256 << 20
+	// maxHandshakeFrameLen caps frames read before a peer has identified
+	// itself (Hello on the server, Welcome/Reject on the client).
+	maxHandshakeFrameLen = 64 << 10
+	maxGroupNameLen      = 4096
+)
+
+// msgKind is the kind byte of a frame. "c>s" travels from a client to rank
+// 0's server, "s>c" the other way.
+type msgKind uint8
+
+const (
+	kindHello      msgKind = iota + 1 // c>s magic, version, rank, size
+	kindWelcome                       // s>c every rank has joined: size
+	kindReject                        // s>c join refused: code, retry flag, message
+	kindGather                        // c>s req, op, seq, group, members, data
+	kindGatherDone                    // s>c req, then (rank, data) of every member
+	kindGatherFail                    // s>c req, code, message
+	kindAbandon                       // c>s req, op, seq, group, timeout: the caller gave up waiting
+	kindExit                          // c>s req, status: tell every other rank
+	kindExitNotice                    // s>c status, from: some rank called GlobalExit
+	kindExitSent                      // s>c req, delivered, total: the notices were written
+	kindPeerLost                      // s>c rank: its connection dropped without a leave
+	kindLeave                         // c>s req: graceful leave
+	kindLeaveAck                      // s>c req
+	kindShutdown                      // s>c the server is closing after its own graceful leave
+)
+
+// opKind tells apart the collectives that share the gather machinery, so a
+// barrier can never be matched with an allgather and messages name the call.
+type opKind uint8
+
+const (
+	opAllgather opKind = 1
+	opBarrier   opKind = 2
+)
+
+func (o opKind) String() string {
+	switch o {
+	case opAllgather:
+		return "allgather"
+	case opBarrier:
+		return "barrier"
+	}
+	return "collective"
+}
+
+// Timing. Join and collective bounds come from Config; these are the fixed
+// ones.
+const (
+	defaultJoinTimeout  = 120 * time.Second // Config.JoinTimeout == 0: the API's default shm_init_timeout
+	defaultLeaveTimeout = 5 * time.Second   // rank 0's Close bound when OpTimeout is 0
+
+	dialBackoffStart = 10 * time.Millisecond
+	dialBackoffMax   = 200 * time.Millisecond
+	maxEarlyDrops    = 5 // connections in a row dropped before rank 0 answered: give up
+
+	// rank0HandshakeGrace lets rank 0's own client outlive the server's join
+	// deadline, so the server's precise "PE n never arrived" reaches it.
+	rank0HandshakeGrace = 2 * time.Second
+
+	exitDeliveryBound = time.Second            // GlobalExit's promise
+	exitReplyGrace    = 500 * time.Millisecond // client waits this much longer for the server's tally
+	abandonGrace      = 500 * time.Millisecond // after a timeout, time for the server's detailed reason
+	helloIdleTimeout  = 10 * time.Second       // a connection that stays silent after the join is dropped
+	writeTimeout      = 10 * time.Second       // bound on one write to a peer that stopped reading
+	shutdownFlush     = time.Second            // server Close: time for the last frames to go out
+)
+
+// keepAlive makes a peer whose host vanished (no FIN, no RST) show up as lost
+// after about 11 s instead of the kernel default of over two hours.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 2 * time.Second, Count: 3}

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// copyEngine is the SDMA engine: worker goroutines copy queued transfers.
+type copyEngine struct {
+	heaps     heapMap
+	gate      gate
+	chunkSize atomic.Uintptr
+	workers   int
+	queue     workQueue
+	nbi       completion
+	running   sync.WaitGroup
+	copied    []atomic.Uint64 // chunks copied per worker: shows a big transfer is spread
+
+	closeMu sync.Mutex
+	closed  bool
+}
+
+// NewCopyEngine returns the SDMA engine with cfg.Workers worker goroutines.
+// Transfers of at most InlineLimit bytes are copied by the caller.
+func NewCopyEngine(cfg Config) (Transport, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize}, workers: cfg.Workers}
+	e.chunkSize.Store(cfg.ChunkSize)
+	e.queue.init()
+	e.nbi.init()
+	e.copied = make([]atomic.Uint64, cfg.Workers)
+	e.running.Add(cfg.Workers)
+	for id := range cfg.Workers {
+		go e.work(&e.copied[id])
+	}
+	return e, nil
+}
+
+// work serves the queue until Close stops it. The fault flag is per
+// goroutine, so each worker sets its own: a bad address is an error of the
+// transfer, never a crash.
+func (e *copyEngine) work(copied *atomic.Uint64) {
+	defer e.running.Done()
+	defer restorePanicOnFault(setPanicOnFault())
+	for t := e.queue.pop(); t != nil; t = e.queue.pop() {
+		t.run(copied)
+	}
+}
+
+func (e *copyEngine) Put(pe int, dstOff, src, n uintptr) error {
+	return e.copy(toPeer, pe, src, dstOff, n, false)
+}
+
+func (e *copyEngine) Get(dst uintptr, pe int, srcOff, n uintptr) error {
+	return e.copy(fromPeer, pe, dst, srcOff, n, false)
+}
+
+func (e *copyEngine) PutNBI(pe int, dstOff, src, n uintptr) error {
+	return e.copy(toPeer, pe, src, dstOff, n, true)
+}
+
+func (e *copyEngine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
+	return e.copy(fromPeer, pe, dst, srcOff, n, true)
+}
+
+func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool) error {
+	if !e.gate.enter() {
+		return errClosed
+	}
+	defer e.gate.leave()
+	if n == 0 {
+		return nil
+	}
+	req, err := newRequest(&e.heaps, dir, pe, local, off, n)
+	if err != nil {
+		return err
+	}
+	if n <= InlineLimit {
+		return req.copyAll()
+	}
+	t := newTransfer(req, e.chunkSize.Load())
+	if nbi {
+		t.tracker, t.epoch = &e.nbi, e.nbi.register()
+	} else {
+		t.done = make(chan struct{})
+	}
+	e.queue.push(t, int(min(t.chunks, uintptr(e.workers))))
+	if nbi {
+		return nil
+	}
+	<-t.done
+	return t.err
+}
+
+// Quiet waits for the NBI transfers issued before it and collects their error.
+func (e *copyEngine) Quiet() error {
+	if !e.gate.enter() {
+		return errClosed
+	}
+	defer e.gate.leave()
+	e.nbi.drain()
+	return e.nbi.takeErr()
+}
+
+// Fence waits for the NBI transfers issued before it, so no later put can
+// overtake them; their errors stay for Quiet.
+func (e *copyEngine) Fence() error {
+	if !e.gate.enter() {
+		return errClosed
+	}
+	defer e.gate.leave()
+	e.nbi.drain()
+	return nil
+}
+
+// SetChunkSize applies to transfers issued after it.
+func (e *copyEngine) SetChunkSize(n uintptr) error {
+	if !e.gate.enter() {
+		return errClosed
+	}
+	defer e.gate.leave()
+	if n == 0 {
+		return errBadChunkSize()
+	}
+	e.chunkSize.Store(n)
+	return nil
+}
+
+func (e *copyEngine) ChunkSize() uintptr {
+	return e.chunkSize.Load()
+}
+
+// Close waits for calls in progress and NBI transfers, stops the workers and
+// returns the NBI error no Quiet collected, so that it is not lost.
+func (e *copyEngine) Close() error {
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	e.gate.close()
+	e.nbi.drain()
+	err := e.nbi.takeErr()
+	e.queue.stop()
+	e.running.Wait()
+	return err
+}

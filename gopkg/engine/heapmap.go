@@ -1,0 +1,24 @@
+package engine
+
+// heapMap is the job's heaps as mapped into this process.
+type heapMap struct {
+	bases []uintptr
+	size  uintptr
+}
+
+// remote returns the address here of bytes [off, off+n) of PE pe's heap, or
+// the error saying why that range cannot be reached by load/store.
+func (h *heapMap) remote(pe int, off, n uintptr) (uintptr, error) {
+	if uint(pe) >= uint(len(h.bases)) {
+		return 0, errNoSuchPE(pe, len(h.bases))
+	}
+	base := h.bases[pe]
+	if base == 0 {
+		return 0, errUnreachable(pe)
+	}
+	// Written so that neither side can overflow: n <= size, then off <= size-n.
+	if n > h.size || off > h.size-n {
+		return 0, errOutsideHeap(pe, off, n, h.size)
+	}
+	return base + off, nil
+}

@@ -1,0 +1,29 @@
+package engine
+
+// Transport moves bytes between this process and the symmetric heaps of PEs.
+// Offsets are relative to the start of a PE's user heap; local addresses are
+// addresses in this process. All methods are safe for concurrent use.
+type Transport interface {
+	// Put copies bytes [src, src+n) of this process to PE pe's heap at dstOff;
+	// the data is in place when it returns.
+	Put(pe int, dstOff, src, n uintptr) error
+	// Get copies n bytes of PE pe's heap at srcOff to [dst, dst+n) here.
+	Get(dst uintptr, pe int, srcOff, n uintptr) error
+	// PutNBI starts a Put; it may return before the copy is done, and errors of
+	// the copy then surface at Quiet.
+	PutNBI(pe int, dstOff, src, n uintptr) error
+	// GetNBI starts a Get, as PutNBI does.
+	GetNBI(dst uintptr, pe int, srcOff, n uintptr) error
+	// Quiet completes every NBI transfer issued before it and returns the first
+	// error any NBI transfer hit since the last Quiet, clearing it.
+	Quiet() error
+	// Fence orders this process's earlier puts to each PE before its later ones.
+	Fence() error
+	// SetChunkSize sets the piece size of large transfers (n > 0).
+	SetChunkSize(n uintptr) error
+	// ChunkSize reports the piece size of large transfers.
+	ChunkSize() uintptr
+	// Close waits for outstanding work and stops workers; idempotent. Every
+	// later call fails with errcode.NotInited.
+	Close() error
+}

@@ -1,0 +1,234 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pyshmem/shmem/gopkg/bootstrap"
+	"github.com/pyshmem/shmem/gopkg/engine"
+	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/heap"
+	"github.com/pyshmem/shmem/gopkg/team"
+)
+
+// Job is one initialised job. Its methods are safe for concurrent use.
+type Job struct {
+	opts Options
+	sess *bootstrap.Session
+	seg  *heap.Segment
+
+	// peers[pe] is PE pe's segment mapped here, nil for this PE itself and for
+	// PEs that are not load/store reachable.
+	peers []*heap.Segment
+	// userBases[pe] / syncBases[pe]: where PE pe's user heap and sync area are
+	// mapped in this process; 0 when it is not reachable.
+	userBases []uintptr
+	syncBases []uintptr
+	// allLocal: every PE is mapped here, so barriers can run in shared memory.
+	allLocal bool
+
+	allocMu sync.Mutex
+	alloc   *heap.Allocator
+
+	rma      engine.Transport
+	teams    *team.Table
+	teamSync teamState
+
+	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
+	// shared memory, which cannot see it, give up.
+	lostPE atomic.Int64
+
+	closeOnce sync.Once
+}
+
+// peerInfo is what every PE tells the others at init.
+type peerInfo struct {
+	Host    string
+	Segment string
+	MemSize uintptr
+}
+
+// Start initialises a job: heap, rendezvous, peer mapping, engine, teams.
+// created is called once the heap exists and before the rendezvous, so the
+// caller can report SHM_CREATED while PEs are still meeting. On error every
+// step already taken is undone.
+func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job, err error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	j := &Job{opts: opts}
+	j.lostPE.Store(-1)
+	defer func() {
+		if err != nil {
+			j.teardown()
+		}
+	}()
+	if j.seg, err = heap.Create(opts.MemSize); err != nil {
+		return nil, errcode.Wrap(errcode.SmemError, err, "creating the symmetric heap")
+	}
+	if created != nil {
+		created()
+	}
+	if opts.Addr == "" && opts.Size > 1 {
+		return nil, errcode.New(errcode.BootstrapError,
+			"no rendezvous address for %d PEs: set attributes with shmem_set_attributes, SHMEM_IP_PORT, "+
+				"SHMEM_MASTER_ADDR/SHMEM_MASTER_PORT or MASTER_ADDR/MASTER_PORT", opts.Size)
+	}
+	addr := opts.Addr
+	if opts.Size == 1 {
+		// A job of one meets nobody: serve on an ephemeral loopback port
+		// rather than claim an address another job may be using.
+		addr = "127.0.0.1:0"
+	}
+	j.sess, err = bootstrap.Join(context.Background(), bootstrap.Config{
+		Addr: addr, Rank: opts.Rank, Size: opts.Size,
+		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
+		OnGlobalExit: func(status int) { j.exitNow(status, onGlobalExit) },
+		OnPeerLost:   func(rank int) { j.lostPE.CompareAndSwap(-1, int64(rank)) },
+	})
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)
+	}
+	if err = j.mapPeers(); err != nil {
+		return nil, err
+	}
+	j.alloc = heap.NewAllocator(j.seg.UserSize())
+	if err = j.startEngine(); err != nil {
+		return nil, err
+	}
+	j.teams = team.NewTable(opts.Size, opts.Rank)
+	j.initWorldTeam()
+	return j, nil
+}
+
+// mapPeers exchanges segment names and maps the segments of every PE on the
+// same host, then unlinks this PE's segment once everybody has mapped it:
+// from then on no crash can leave it behind in /dev/shm.
+func (j *Job) mapPeers() error {
+	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+	blob, _ := json.Marshal(me)
+	all, err := j.sess.Allgather("init/peers", nil, blob)
+	if err != nil {
+		return errcode.Wrap(errcode.BootstrapError, err, "exchanging heap segments")
+	}
+	n := j.opts.Size
+	j.peers = make([]*heap.Segment, n)
+	j.userBases = make([]uintptr, n)
+	j.syncBases = make([]uintptr, n)
+	infos := make([]peerInfo, n)
+	for pe, b := range all {
+		if err := json.Unmarshal(b, &infos[pe]); err != nil {
+			return errcode.New(errcode.BootstrapError, "PE %d sent an unreadable segment description", pe)
+		}
+		if infos[pe].MemSize != j.opts.MemSize {
+			return errcode.New(errcode.InvalidParam, "mem_size differs between PEs: PE %d asked for %d bytes, PE %d for %d",
+				j.opts.Rank, j.opts.MemSize, pe, infos[pe].MemSize)
+		}
+	}
+	j.allLocal = true
+	for pe := range n {
+		if pe == j.opts.Rank {
+			j.userBases[pe], j.syncBases[pe] = j.seg.UserBase(), j.seg.Base
+			continue
+		}
+		if infos[pe].Host != me.Host || j.opts.Engine == EngineROCE {
+			j.allLocal = false
+			continue
+		}
+		seg, err := heap.Attach(infos[pe].Segment)
+		if err != nil {
+			// Same identity but no access (another container, another
+			// /dev/shm): the PE is remote after all.
+			j.allLocal = false
+			continue
+		}
+		j.peers[pe] = seg
+		j.userBases[pe], j.syncBases[pe] = seg.UserBase(), seg.Base
+	}
+	if !j.allLocal && j.opts.Engine != EngineROCE {
+		// The network engine arrives with the multi-host issue; until then
+		// a job whose PEs cannot all map each other cannot move data.
+		return errcode.New(errcode.NotSupported, "PEs on other hosts need the network engine, not available in this build")
+	}
+	if err := j.sess.Barrier("init/mapped", nil); err != nil {
+		return errcode.Wrap(errcode.BootstrapError, err, "waiting for every PE to map the heaps")
+	}
+	if err := j.seg.Unlink(); err != nil {
+		return errcode.Wrap(errcode.SmemError, err, "unlinking the heap segment")
+	}
+	return nil
+}
+
+func (j *Job) startEngine() (err error) {
+	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize}
+	switch j.opts.Engine {
+	case EngineSDMA:
+		j.rma, err = engine.NewCopyEngine(cfg)
+	case EngineMTE:
+		j.rma, err = engine.NewDirect(cfg)
+	default:
+		return errcode.New(errcode.NotSupported, "the ROCE engine needs the network transport, not available in this build")
+	}
+	return err
+}
+
+// Finalize completes outstanding transfers, meets the other PEs and releases
+// everything. It always releases local resources, even when other PEs are
+// gone. transfers is the error of a transfer that could not complete (data
+// lost); meeting is the error of the final meeting (a PE that died first).
+func (j *Job) Finalize() (transfers, meeting error) {
+	transfers = j.rma.Quiet()
+	if err := j.sess.Barrier("finalize", nil); err != nil {
+		meeting = errcode.Wrap(errcode.BootstrapError, err, "finalize barrier")
+	}
+	j.teardown()
+	return transfers, meeting
+}
+
+// teardown releases whatever exists, in reverse order of creation.
+func (j *Job) teardown() {
+	j.closeOnce.Do(func() {
+		if j.rma != nil {
+			_ = j.rma.Close()
+		}
+		if j.sess != nil {
+			_ = j.sess.Close()
+		}
+		for _, p := range j.peers {
+			if p != nil {
+				_ = p.Close()
+			}
+		}
+		if j.seg != nil {
+			_ = j.seg.Close()
+		}
+	})
+}
+
+// exitNow ends this process with status after releasing the heap segment;
+// notify lets the caller flush what it must first.
+func (j *Job) exitNow(status int, notify func(int)) {
+	if notify != nil {
+		notify(status)
+	}
+	if j.seg != nil {
+		_ = j.seg.Unlink()
+	}
+	os.Exit(status)
+}
+
+// GlobalExit makes every PE of the job exit with status, this one last.
+func (j *Job) GlobalExit(status int) {
+	if err := j.sess.GlobalExit(status); err != nil {
+		fmt.Fprintf(os.Stderr, "shmem: global exit could not reach every PE: %v\n", err)
+	}
+	j.exitNow(status, nil)
+}
+
+// Rank and Size of this PE in the world.
+func (j *Job) Rank() int { return j.opts.Rank }
+func (j *Job) Size() int { return j.opts.Size }

@@ -1,0 +1,69 @@
+package team
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// splitKind tells the two collective splits apart on the wire.
+type splitKind int64
+
+const (
+	kindStrided splitKind = 1
+	kind2D      splitKind = 2
+)
+
+// request is what every member of the parent must agree on: the kind of
+// split, the parent and the normalised arguments (a, b, c are start, stride,
+// size for a strided split; a is the clamped x range for a 2-D split).
+type request struct {
+	kind    splitKind
+	parent  int64
+	a, b, c int64
+}
+
+func (r request) String() string {
+	switch r.kind {
+	case kindStrided:
+		return fmt.Sprintf("split_strided(parent=%d, start=%d, stride=%d, size=%d)", r.parent, r.a, r.b, r.c)
+	case kind2D:
+		return fmt.Sprintf("split_2d(parent=%d, x_range=%d)", r.parent, r.a)
+	default:
+		return fmt.Sprintf("split kind %d", r.kind)
+	}
+}
+
+// proposal is one member's contribution to the exchange.
+type proposal struct {
+	request
+	nextID int64 // the sender's id counter: its lowest id that was never used
+}
+
+const (
+	proposalVersion = 1
+	proposalFields  = 6
+	proposalSize    = 1 + proposalFields*8
+)
+
+func encodeProposal(p proposal) []byte {
+	buf := make([]byte, 1, proposalSize)
+	buf[0] = proposalVersion
+	for _, v := range []int64{int64(p.kind), p.parent, p.a, p.b, p.c, p.nextID} {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(v))
+	}
+	return buf
+}
+
+func decodeProposal(raw []byte) (proposal, error) {
+	if len(raw) != proposalSize || raw[0] != proposalVersion {
+		return proposal{}, fmt.Errorf("malformed proposal of %d bytes", len(raw))
+	}
+	var v [proposalFields]int64
+	for i := range v {
+		v[i] = int64(binary.BigEndian.Uint64(raw[1+8*i:]))
+	}
+	return proposal{
+		request: request{kind: splitKind(v[0]), parent: v[1], a: v[2], b: v[3], c: v[4]},
+		nextID:  v[5],
+	}, nil
+}

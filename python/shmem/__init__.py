@@ -1,0 +1,86 @@
+"""shmem: OpenSHMEM-style one-sided communication between processes over a symmetric heap.
+
+The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
+for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
+
+from ._attrs import (
+    SHMEM_STATUS_INVALID,
+    SHMEM_STATUS_IS_INITIALIZED,
+    SHMEM_STATUS_NOT_INITIALIZED,
+    SHMEM_STATUS_SHM_CREATED,
+    InitAttr,
+    InitStatus,
+    OpEngineType,
+    OptionalAttr,
+    TeamConfig,
+)
+from ._device import get_ffts_config, mte_set_ub_params
+from ._errors import (
+    SHMEM_BOOTSTRAP_ERROR,
+    SHMEM_INNER_ERROR,
+    SHMEM_INVALID_PARAM,
+    SHMEM_INVALID_VALUE,
+    SHMEM_MALLOC_FAILED,
+    SHMEM_NOT_INITED,
+    SHMEM_NOT_SUPPORTED,
+    SHMEM_SMEM_ERROR,
+    SHMEM_SUCCESS,
+    SHMEM_TIMEOUT_ERROR,
+    ShmemError,
+)
+from ._init_fini import (
+    init,
+    register_decrypt_handler,
+    shmem_finalize,
+    shmem_finialize,
+    shmem_global_exit,
+    shmem_info_get_name,
+    shmem_info_get_version,
+    shmem_init,
+    shmem_init_status,
+    shmem_set_attributes,
+    shmem_set_data_op_engine_type,
+    shmem_set_timeout,
+)
+from ._logging import logger, set_extern_logger, set_log_level
+from ._memory import (
+    array,
+    buffer,
+    peer_array,
+    shmem_align,
+    shmem_calloc,
+    shmem_free,
+    shmem_malloc,
+    shmem_ptr,
+)
+from ._rma import (
+    shmem_barrier_all,
+    shmem_fence,
+    shmem_getmem,
+    shmem_getmem_nbi,
+    shmem_putmem,
+    shmem_putmem_nbi,
+    shmem_quiet,
+)
+from ._teams import (
+    SHMEM_TEAM_INVALID,
+    SHMEM_TEAM_WORLD,
+    my_pe,
+    pe_count,
+    shmem_barrier,
+    shmem_team_get_config,
+    team_destroy,
+    team_my_pe,
+    team_n_pes,
+    team_split_2d,
+    team_split_strided,
+    team_translate_pe,
+)
+
+SHMEM_SIGNAL_SET = 0
+SHMEM_SIGNAL_ADD = 1
+SHMEM_CMP_EQ, SHMEM_CMP_NE, SHMEM_CMP_GT, SHMEM_CMP_GE, SHMEM_CMP_LT, SHMEM_CMP_LE = range(6)
+
+__version__ = "0.1.0"
+
+__all__ = [name for name in dir() if not name.startswith("_")]

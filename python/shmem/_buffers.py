@@ -1,0 +1,62 @@
+"""Turning the local side of a transfer (an int address or any buffer-protocol object) into an address."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from ._errors import SHMEM_INVALID_PARAM, ShmemError
+
+_PyBUF_SIMPLE = 0
+_PyBUF_WRITABLE = 0x0001
+
+
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [
+        ("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p), ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p),
+    ]
+
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
+_release_buffer.restype = None
+
+
+class LocalBuffer:
+    """Holds an export of obj's buffer (so it cannot be resized or freed) while the runtime uses its address."""
+
+    __slots__ = ("view", "address")
+
+    def __init__(self, obj: Any, nbytes: int, writable: bool, what: str) -> None:
+        self.view = _PyBuffer()
+        try:
+            _get_buffer(obj, ctypes.byref(self.view), _PyBUF_WRITABLE if writable else _PyBUF_SIMPLE)
+        except BufferError as exc:
+            self.view = None
+            need = "a writable, contiguous buffer" if writable else "a contiguous buffer"
+            raise ShmemError(SHMEM_INVALID_PARAM, f"{what} must be an address or {need}: {exc}") from None
+        except TypeError:
+            self.view = None
+            raise TypeError(f"{what} must be an int address or a buffer-protocol object, "
+                            f"not {type(obj).__name__}") from None
+        if self.view.len < nbytes:
+            self.release()
+            raise ShmemError(SHMEM_INVALID_PARAM, f"{what} holds {self.view.len} bytes, elem_size asks for {nbytes}")
+        self.address = self.view.buf or 0
+
+    def release(self) -> None:
+        if self.view is not None:
+            _release_buffer(ctypes.byref(self.view))
+            self.view = None
+
+    def __enter__(self) -> int:
+        return self.address
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

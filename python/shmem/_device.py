@@ -1,0 +1,17 @@
+"""The Ascend device-flavoured calls, given their meaning on a host runtime."""
+
+from __future__ import annotations
+
+from ._core import raw
+
+
+def mte_set_ub_params(offset: int, size: int, event: int) -> int:
+    """Sets the chunk size (size, bytes) in which large transfers are split; offset and event are kept.
+
+    0; -2 for size 0 or negative values; -5 before init (the values are then kept for init)."""
+    return raw.api_SetUbParams(offset, size, event)
+
+
+def get_ffts_config() -> int:
+    """0 before init; afterwards a non-zero handle of this PE's synchronisation block."""
+    return raw.api_FftsConfig()

@@ -1,0 +1,92 @@
+"""The symmetric heap: collective allocation, peer addresses, and views of symmetric memory."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from ._core import api, raw
+from ._errors import call, from_runtime
+from ._logging import logger
+
+
+def _allocation(fn: Any, *args: int) -> int:
+    try:
+        return fn(*args)
+    except RuntimeError as exc:
+        # The seed's contract: NULL when the memory cannot be had, whatever the reason.
+        logger.error("%s", from_runtime(exc))
+        return 0
+
+
+def shmem_malloc(size: int) -> int:
+    """Collective: size bytes of symmetric memory, the same offset on every PE; 0 when it cannot be had."""
+    return _allocation(api.Malloc, size)
+
+
+def shmem_calloc(nmemb: int, size: int) -> int:
+    """Collective: nmemb*size zeroed bytes of symmetric memory; 0 when it cannot be had."""
+    return _allocation(api.Calloc, nmemb, size)
+
+
+def shmem_align(alignment: int, size: int) -> int:
+    """Collective: like shmem_malloc, aligned to alignment (a power of two)."""
+    return _allocation(api.Align, alignment, size)
+
+
+def _address_of(ptr: Any) -> int:
+    if isinstance(ptr, int):
+        return ptr
+    interface = getattr(ptr, "__array_interface__", None)
+    if interface is not None:
+        return interface["data"][0]
+    if isinstance(ptr, memoryview):
+        return ctypes.addressof(ctypes.c_char.from_buffer(ptr))
+    raise TypeError(f"ptr must be an address or an array from shmem.array, not {type(ptr).__name__}")
+
+
+def shmem_free(ptr: Any) -> None:
+    """Collective: frees a block from shmem_malloc/calloc/align (or shmem.array); 0 is a no-op."""
+    call(api.Free, _address_of(ptr))
+
+
+def shmem_ptr(ptr: int, peer: int) -> int:
+    """An address through which peer's copy of ptr can be loaded and stored here; 0 when there is none."""
+    return raw.api_Ptr(ptr, peer)
+
+
+def buffer(ptr: int, nbytes: int) -> memoryview:
+    """A writable memoryview of nbytes of symmetric memory (this PE's, or a peer's from shmem_ptr)."""
+    call(api.CheckMapped, ptr, nbytes)
+    if nbytes == 0:
+        return memoryview(bytearray())
+    return memoryview((ctypes.c_char * nbytes).from_address(ptr)).cast("B")
+
+
+def array(shape: Any, dtype: Any = "float64") -> Any:
+    """Collective: a NumPy array living in the symmetric heap (free it with shmem_free)."""
+    import numpy as np
+
+    dt = np.dtype(dtype)
+    count = 1
+    for dim in (shape if isinstance(shape, tuple) else (shape,)):
+        count *= int(dim)
+    nbytes = max(count * dt.itemsize, 1)
+    ptr = shmem_malloc(nbytes)
+    if ptr == 0:
+        from ._errors import SHMEM_MALLOC_FAILED, ShmemError
+
+        raise ShmemError(SHMEM_MALLOC_FAILED, f"no room for a {shape} {dt} array in the symmetric heap")
+    return np.frombuffer(buffer(ptr, nbytes), dtype=dt, count=count).reshape(shape)
+
+
+def peer_array(arr: Any, pe: int) -> Any:
+    """A view of PE pe's copy of a symmetric array, for direct loads and stores (same-host PEs only)."""
+    import numpy as np
+
+    peer = shmem_ptr(_address_of(arr), pe)
+    if peer == 0:
+        from ._errors import SHMEM_NOT_SUPPORTED, ShmemError
+
+        raise ShmemError(SHMEM_NOT_SUPPORTED, f"PE {pe}'s copy is not load/store reachable from here")
+    return np.frombuffer(buffer(peer, arr.nbytes), dtype=arr.dtype).reshape(arr.shape)

@@ -1,0 +1,54 @@
+"""Runs gopy on gopkg/api and puts the generated extension into a package folder.
+
+Used by setup.py (the wheel build) and, for developers, directly:
+    python3 scripts/gopy_build.py python/shmem/_gopy
+Needs Go on PATH; goimports it installs itself."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOIMPORTS = "golang.org/x/tools/cmd/goimports@v0.52.0"
+GEN_DIR = ROOT / "build" / "gopy"
+GEN_FILES = ("go.py", "api.py")
+
+
+def _go_env() -> dict:
+    env = dict(os.environ)
+    gobin = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True).stdout.strip()
+    env["PATH"] = os.pathsep.join([str(Path(gobin) / "bin"), env.get("PATH", "")])
+    return env
+
+
+def _run(cmd: list, env: dict) -> None:
+    print("+ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+
+
+def generate_extension(dest: Path) -> None:
+    """Runs gopy on gopkg/api and copies the Python glue and the shared object into dest."""
+    if shutil.which("go") is None:
+        sys.exit("building shmem needs the Go toolchain (1.26) on PATH")
+    env = _go_env()
+    # gopy calls goimports by name and cannot fetch it itself.
+    if shutil.which("goimports", path=env["PATH"]) is None:
+        _run(["go", "install", GOIMPORTS], env)
+    shutil.rmtree(GEN_DIR, ignore_errors=True)
+    _run(["go", "tool", "gopy", "build", f"-output={GEN_DIR.relative_to(ROOT)}", f"-vm={sys.executable}",
+          "-dynamic-link=true", "-symbols=false", "-no-make=true", "./gopkg/api"], env)
+    dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob("_api*.so"):
+        stale.unlink()
+    for name in GEN_FILES:
+        shutil.copy2(GEN_DIR / name, dest / name)
+    for so in GEN_DIR.glob("_api*.so"):
+        shutil.copy2(so, dest / so.name)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: gopy_build.py DEST_DIR")
+    generate_extension(Path(sys.argv[1]).resolve())

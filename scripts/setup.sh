@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds shmem from this checkout and installs it into a fresh virtualenv (.venv), with what the tests need.
+# Needs: Go >= 1.26 and CPython >= 3.9 on PATH; everything else it installs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+command -v go >/dev/null || { echo "shmem needs the Go toolchain (>= 1.26) on PATH" >&2; exit 1; }
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3-venv
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q pytest pytest-timeout numpy ruff
+# A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
+rm -rf dist
+.venv/bin/python -m pip wheel -q --no-deps -w dist .
+.venv/bin/python -m pip install -q --force-reinstall --no-deps dist/shmem-*.whl
+echo "installed into $(pwd)/.venv: $(cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem; print(shmem.shmem_info_get_name())')"

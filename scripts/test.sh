@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: formatting, vet, Go tests under the race detector, ruff, the API
+# name check, and the pytest suite against the installed wheel. Installs what it needs (scripts/setup.sh).
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+bash scripts/setup.sh
+export PATH="$repo/.venv/bin:$PATH"
+
+echo "== gofmt / go vet"
+unformatted=$(gofmt -l gopkg native)
+[ -z "$unformatted" ] || { echo "gofmt would change: $unformatted" >&2; exit 1; }
+go vet ./gopkg/... ./native/...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 900s ./gopkg/... ./native/...
+
+echo "== ruff"
+ruff check python tests bench examples
+
+echo "== API names (shared/tools/check_api.py)"
+for check in "$repo/../shared/tools/check_api.py" "$repo/shared/tools/check_api.py"; do
+    if [ -f "$check" ]; then (cd /tmp && python "$check"); break; fi
+done
+
+echo "== pytest"
+# From /tmp, so that `import shmem` is the installed wheel, not the source tree.
+cd /tmp
+python -m pytest -q -p no:cacheprovider --timeout=300 "$repo/tests" "$@"

@@ -1,0 +1,101 @@
+"""Runs a piece of Python as N real PE processes: separate interpreters, separate heaps, real sockets.
+
+Each PE runs `prelude + body` with RANK, NPES and IP_PORT in its globals and SHMEM_* launch variables in its
+environment; `report(value)` sends a JSON-able value back to the test. The processes are started fresh
+(never forked) and killed when the test's time runs out, so a hanging PE fails the test instead of the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_PRELUDE = """
+import json, os, sys
+RANK = int(os.environ["SHMEM_RANK"])
+NPES = int(os.environ["SHMEM_NPES"])
+IP_PORT = os.environ.get("SHMEM_IP_PORT", "")
+def report(value):
+    print("REPORT " + json.dumps(value), flush=True)
+"""
+
+
+@dataclass
+class PE:
+    rank: int
+    returncode: int
+    stdout: str
+    stderr: str
+    reports: list = field(default_factory=list)
+
+    @property
+    def report(self) -> Any:
+        assert len(self.reports) == 1, f"PE {self.rank} reported {self.reports}\n{self.stderr}"
+        return self.reports[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shm_segments(pids: list | None = None) -> list:
+    """The runtime's segments in /dev/shm (of the given pids, or all)."""
+    names = [p.name for p in Path("/dev/shm").glob("shmem-*")]
+    if pids is None:
+        return names
+    return [n for n in names if any(n.startswith(f"shmem-{pid}-") for pid in pids)]
+
+
+def start(n: int, body: str, *, ranks: list | None = None, env: dict | None = None,
+          ip_port: str | None = None) -> list:
+    """Starts PEs (all of 0..n-1 or just `ranks`) running body; returns the Popen objects."""
+    ip_port = ip_port if ip_port is not None else f"tcp://127.0.0.1:{free_port()}"
+    code = _PRELUDE + textwrap.dedent(body)
+    procs = []
+    for rank in (ranks if ranks is not None else range(n)):
+        penv = dict(os.environ)
+        penv.update({"SHMEM_RANK": str(rank), "SHMEM_NPES": str(n), "SHMEM_IP_PORT": ip_port,
+                     "PYTHONUNBUFFERED": "1"})
+        penv.update(env or {})
+        procs.append((rank, subprocess.Popen([sys.executable, "-c", code], env=penv, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True, start_new_session=True)))
+    return procs
+
+
+def wait(procs: list, timeout: float = 60) -> list:
+    """Waits for every PE; kills them all if the time runs out and fails."""
+    deadline = time.monotonic() + timeout
+    results = []
+    for rank, proc in procs:
+        try:
+            out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            for _, p in procs:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            out, err = proc.communicate()
+            raise AssertionError(f"PE {rank} did not finish within {timeout}s\nstdout:\n{out}\nstderr:\n{err}") from None
+        reports = [json.loads(line[7:]) for line in out.splitlines() if line.startswith("REPORT ")]
+        results.append(PE(rank, proc.returncode, out, err, reports))
+    return results
+
+
+def run(n: int, body: str, *, timeout: float = 60, check: bool = True, **kw: Any) -> list:
+    """Runs body on n PEs and waits; with check, every PE must exit 0."""
+    results = wait(start(n, body, **kw), timeout)
+    if check:
+        for pe in results:
+            assert pe.returncode == 0, f"PE {pe.rank} exited {pe.returncode}\nstdout:\n{pe.stdout}\nstderr:\n{pe.stderr}"
+    return results
