@@ -4,6 +4,7 @@ Used by setup.py (the wheel build) and, for developers, directly:
     python3 scripts/gopy_build.py python/shmem/_gopy
 Needs Go on PATH; goimports it installs itself."""
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -12,7 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOIMPORTS = "golang.org/x/tools/cmd/goimports@v0.52.0"
-GEN_DIR = ROOT / "build" / "gopy"
 GEN_FILES = ("go.py", "api.py")
 
 
@@ -33,18 +33,20 @@ def generate_extension(dest: Path) -> None:
     if shutil.which("go") is None:
         sys.exit("building shmem needs the Go toolchain (1.26) on PATH")
     env = _go_env()
+    # One generation folder per destination, so that concurrent builds do not meet.
+    gen_dir = ROOT / "build" / ("gopy-" + hashlib.sha1(str(dest).encode()).hexdigest()[:10])
     # gopy calls goimports by name and cannot fetch it itself.
     if shutil.which("goimports", path=env["PATH"]) is None:
         _run(["go", "install", GOIMPORTS], env)
-    shutil.rmtree(GEN_DIR, ignore_errors=True)
-    _run(["go", "tool", "gopy", "build", f"-output={GEN_DIR.relative_to(ROOT)}", f"-vm={sys.executable}",
+    shutil.rmtree(gen_dir, ignore_errors=True)
+    _run(["go", "tool", "gopy", "build", f"-output={gen_dir.relative_to(ROOT)}", f"-vm={sys.executable}",
           "-dynamic-link=true", "-symbols=false", "-no-make=true", "./gopkg/api"], env)
     dest.mkdir(parents=True, exist_ok=True)
     for stale in dest.glob("_api*.so"):
         stale.unlink()
     for name in GEN_FILES:
-        shutil.copy2(GEN_DIR / name, dest / name)
-    for so in GEN_DIR.glob("_api*.so"):
+        shutil.copy2(gen_dir / name, dest / name)
+    for so in gen_dir.glob("_api*.so"):
         shutil.copy2(so, dest / so.name)
 
 

@@ -48,6 +48,7 @@ def shmemrun(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(RUN_PY), *map(str, args)],
+        check=False,
         input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
         capture_output=True,
@@ -229,9 +230,8 @@ def test_first_failure_sets_the_status_and_stops_the_others(out: Path) -> None:
 def test_death_by_signal_gives_128_plus_the_signal(out: Path, signum: int) -> None:
     r = shmemrun("-n", 2, CHILD, "fail", out, 0, int(signum), "--signal")
     assert r.returncode == 128 + signum, r.stderr
-    assert (
-        f"rank 0 (pid {pids(out)[0]}) was killed by signal {int(signum)} ({signal.Signals(signum).name})"
-        in (r.stderr)
+    assert f"rank 0 (pid {pids(out)[0]}) was killed by signal {int(signum)} ({signal.Signals(signum).name})" in (
+        r.stderr
     )
     assert not [p for p in pids(out) if alive(p)]
 
@@ -414,9 +414,7 @@ def _pythonpath_env(path: Path) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(path))
 
 
-def test_python_m_runs_the_module_inside_a_package(
-    out: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_python_m_runs_the_module_inside_a_package(out: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     # A package holding only the launcher's two files: `-m shmem.run` without the extension or the facade.
     root = tmp_path_factory.mktemp("pkg")
     (root / "shmem").mkdir()
@@ -425,6 +423,7 @@ def test_python_m_runs_the_module_inside_a_package(
         (root / "shmem" / name).symlink_to(PKG / name)
     r = subprocess.run(
         [sys.executable, "-m", "shmem.run", "-n", "2", CHILD, "env", out],
+        check=False,
         capture_output=True,
         text=True,
         env=_pythonpath_env(root),
@@ -439,13 +438,19 @@ def test_python_m_runs_the_module_inside_a_package(
 def test_python_m_shmem_run(out: Path) -> None:
     env = _pythonpath_env(ROOT / "python")
     probe = subprocess.run(
-        [sys.executable, "-c", "import shmem"], capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT
+        [sys.executable, "-c", "import shmem"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=RUN_TIMEOUT,
     )
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"the shmem package does not import here (extension not built?): {last}")
     r = subprocess.run(
         [sys.executable, "-m", "shmem.run", "-n", "2", CHILD, "env", out],
+        check=False,
         capture_output=True,
         text=True,
         env=env,

@@ -66,22 +66,34 @@ func (e *copyEngine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 	return e.copy(fromPeer, pe, dst, srcOff, n, true)
 }
 
+func (e *copyEngine) PutThen(pe int, dstOff, src, n uintptr, then func() error, nbi bool) error {
+	return e.copyThen(toPeer, pe, src, dstOff, n, then, nbi)
+}
+
 func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool) error {
+	return e.copyThen(dir, pe, local, off, n, nil, nbi)
+}
+
+func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, then func() error, nbi bool) error {
 	if !e.gate.enter() {
 		return errClosed
 	}
 	defer e.gate.leave()
 	if n == 0 {
-		return nil
+		return runThen(then)
 	}
 	req, err := newRequest(&e.heaps, dir, pe, local, off, n)
 	if err != nil {
 		return err
 	}
 	if n <= InlineLimit {
-		return req.copyAll()
+		if err := req.copyAll(); err != nil {
+			return err
+		}
+		return runThen(then)
 	}
 	t := newTransfer(req, e.chunkSize.Load())
+	t.then = then
 	if nbi {
 		t.tracker, t.epoch = &e.nbi, e.nbi.register()
 	} else {

@@ -2,9 +2,9 @@ package job
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/native"
 )
 
 // minAlign is the smallest block alignment: a copy whose destination sits a
@@ -44,7 +44,7 @@ func (j *Job) Malloc(size, align uintptr, zero bool) (uintptr, error) {
 		return 0, err
 	}
 	if zero {
-		clear(unsafe.Slice((*byte)(unsafe.Pointer(j.userBases[j.opts.Rank]+off)), size))
+		clear(native.View(j.userBases[j.opts.Rank]+off, size))
 		if err := j.BarrierAll(); err != nil {
 			return 0, err
 		}

@@ -14,8 +14,8 @@ import (
 // page (inode, offset) so that a wake in one process reaches a sleeper in
 // another.
 const (
-	futexWaitOp = 0 // FUTEX_WAIT
-	futexWakeOp = 1 // FUTEX_WAKE
+	futexWaitOp = 128 // FUTEX_WAIT
+	futexWakeOp = 129 // FUTEX_WAKE
 )
 
 // wakeCalls counts futex wakes issued by this process; tests use it to check

@@ -3,6 +3,7 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
+from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
 from ._attrs import (
     SHMEM_STATUS_INVALID,
     SHMEM_STATUS_IS_INITIALIZED,
@@ -62,6 +63,20 @@ from ._rma import (
     shmem_putmem_nbi,
     shmem_quiet,
 )
+from ._signal import (
+    SHMEM_CMP_EQ,
+    SHMEM_CMP_GE,
+    SHMEM_CMP_GT,
+    SHMEM_CMP_LE,
+    SHMEM_CMP_LT,
+    SHMEM_CMP_NE,
+    SHMEM_SIGNAL_ADD,
+    SHMEM_SIGNAL_SET,
+    shmem_putmem_signal,
+    shmem_putmem_signal_nbi,
+    shmem_signal_fetch,
+    shmem_signal_wait_until,
+)
 from ._teams import (
     SHMEM_TEAM_INVALID,
     SHMEM_TEAM_WORLD,
@@ -76,10 +91,6 @@ from ._teams import (
     team_split_strided,
     team_translate_pe,
 )
-
-SHMEM_SIGNAL_SET = 0
-SHMEM_SIGNAL_ADD = 1
-SHMEM_CMP_EQ, SHMEM_CMP_NE, SHMEM_CMP_GT, SHMEM_CMP_GE, SHMEM_CMP_LT, SHMEM_CMP_LE = range(6)
 
 __version__ = "0.1.0"
 

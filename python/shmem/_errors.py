@@ -30,6 +30,8 @@ _CODED = re.compile(r"^shmem\[(-?\d+)\]: (.*)$", re.S)
 
 def from_runtime(exc: BaseException) -> ShmemError:
     """The ShmemError a RuntimeError raised by the generated extension stands for."""
+    if isinstance(exc, ShmemError):
+        return exc
     text = str(exc)
     match = _CODED.match(text)
     if match is None:

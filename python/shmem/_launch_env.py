@@ -240,7 +240,5 @@ def detect_launch(env: Mapping[str, str] | None = None) -> LaunchInfo | None:
             SOURCE_OPENMPI,
         )
     if _both_set(e, "SLURM_PROCID", "SLURM_NTASKS"):
-        return _launch_info(
-            e, "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", _shmem_ip_port(e), SOURCE_SLURM
-        )
+        return _launch_info(e, "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", _shmem_ip_port(e), SOURCE_SLURM)
     return None

@@ -42,7 +42,7 @@ def ready(out: Path) -> None:
 
 
 def cmd_env(out: Path, args: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if k.startswith("SHMEM_") or k.startswith("LAUNCHER_TEST_")}
+    env = {k: v for k, v in os.environ.items() if k.startswith(("SHMEM_", "LAUNCHER_TEST_"))}
     write(out / f"rank-{RANK}.json", json.dumps({"env": env, "argv": args, "pid": os.getpid()}))
 
 
@@ -68,11 +68,7 @@ def cmd_stdin(out: Path) -> None:
 def start_grandchild(out: Path) -> None:
     # coreutils sleep starts at once; a Python grandchild could still be importing when signalled.
     sleeper = shutil.which("sleep")
-    argv = (
-        [sleeper, str(LONG_SLEEP)]
-        if sleeper
-        else [sys.executable, "-c", f"import time; time.sleep({LONG_SLEEP})"]
-    )
+    argv = [sleeper, str(LONG_SLEEP)] if sleeper else [sys.executable, "-c", f"import time; time.sleep({LONG_SLEEP})"]
     gc = subprocess.Popen(argv)
     write(out / f"gpid-{RANK}", str(gc.pid))
 

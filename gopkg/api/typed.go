@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/binary"
+	"math"
+	"runtime"
+	"unsafe"
+
+	"github.com/pyshmem/shmem/gopkg/errcode"
+)
+
+// The typed single-element calls shmem_<T>_p / shmem_<T>_g. The element
+// travels as the bits of a little-endian word of size bytes: the facade
+// checks the value's range for the type, and these calls move it.
+
+// PutBits is shmem_<T>_p for integer types: the low size bytes of bits go to
+// symmetric address dst on pe.
+func PutBits(dst, bits int64, size, pe int) (err error) {
+	defer recoverInto(&err)
+	if size != 1 && size != 2 && size != 4 && size != 8 {
+		return errcode.New(errcode.InvalidParam, "element size %d is not 1, 2, 4 or 8", size)
+	}
+	// On the heap, which Go never moves (a stack may move while its address
+	// is in use as an integer).
+	word := new([8]byte)
+	binary.LittleEndian.PutUint64(word[:], uint64(bits))
+	err = transfer(dst, int64(uintptr(unsafe.Pointer(word))), int64(size), pe, true, false)
+	runtime.KeepAlive(word)
+	return err
+}
+
+// GetBits is shmem_<T>_g for integer types: size bytes at symmetric address
+// src on pe, zero-extended (the facade sign-extends signed types).
+func GetBits(src int64, size, pe int) (bits int64, err error) {
+	defer recoverInto(&err)
+	if size != 1 && size != 2 && size != 4 && size != 8 {
+		return 0, errcode.New(errcode.InvalidParam, "element size %d is not 1, 2, 4 or 8", size)
+	}
+	word := new([8]byte)
+	err = transfer(int64(uintptr(unsafe.Pointer(word))), src, int64(size), pe, false, false)
+	runtime.KeepAlive(word)
+	if err != nil {
+		return 0, err
+	}
+	return int64(binary.LittleEndian.Uint64(word[:])), nil
+}
+
+// PutFloat is shmem_float_p (size 4) and shmem_double_p (size 8).
+func PutFloat(dst int64, value float64, size, pe int) (err error) {
+	defer recoverInto(&err)
+	switch size {
+	case 4:
+		return PutBits(dst, int64(math.Float32bits(float32(value))), 4, pe)
+	case 8:
+		return PutBits(dst, int64(math.Float64bits(value)), 8, pe)
+	}
+	return errcode.New(errcode.InvalidParam, "float size %d is not 4 or 8", size)
+}
+
+// GetFloat is shmem_float_g (size 4) and shmem_double_g (size 8).
+func GetFloat(src int64, size, pe int) (v float64, err error) {
+	defer recoverInto(&err)
+	bits, err := GetBits(src, size, pe)
+	if err != nil {
+		return 0, err
+	}
+	switch size {
+	case 4:
+		return float64(math.Float32frombits(uint32(bits))), nil
+	case 8:
+		return math.Float64frombits(uint64(bits)), nil
+	}
+	return 0, errcode.New(errcode.InvalidParam, "float size %d is not 4 or 8", size)
+}

@@ -1,0 +1,96 @@
+package job
+
+import (
+	"math"
+
+	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/signal"
+)
+
+// Atomic operations of Atomic (the facade's shmem_<T>_atomic_* calls).
+// Inc and fetch-inc are add and fetch-add of 1.
+const (
+	AmoFetch       = 0
+	AmoSet         = 1
+	AmoSwap        = 2
+	AmoCompareSwap = 3
+	AmoFetchAdd    = 4
+	AmoAdd         = 5
+)
+
+// Atomic applies op to the width-byte (4 or 8) integer at symmetric address
+// addr on PE pe and returns the word's previous value (for AmoFetch: its
+// value). The update is a real atomic instruction on the target word, and
+// wakes any PE waiting on it.
+func (j *Job) Atomic(op, width int, addr uintptr, operand, cond int64, pe int) (int64, error) {
+	if width != 4 && width != 8 {
+		return 0, errcode.New(errcode.InvalidParam, "atomic width %d is not 4 or 8 bytes", width)
+	}
+	if width == 4 && (operand < math.MinInt32 || operand > math.MaxUint32 || cond < math.MinInt32 || cond > math.MaxUint32) {
+		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit a 32-bit word", operand)
+	}
+	target, wake, err := j.word(addr, uintptr(width), pe)
+	if err != nil {
+		return 0, err
+	}
+	if width == 4 {
+		old, err := atomic32(op, target, wake, int32(operand), int32(cond))
+		return int64(old), err
+	}
+	return atomic64(op, target, wake, operand, cond)
+}
+
+// word resolves a symmetric address of a size-byte word on PE pe to the
+// word's address here and the wake block of its segment.
+func (j *Job) word(addr, size uintptr, pe int) (target, wake uintptr, err error) {
+	if pe < 0 || pe >= j.opts.Size {
+		return 0, 0, errcode.New(errcode.InvalidParam, "PE %d does not exist (%d PEs)", pe, j.opts.Size)
+	}
+	off, err := j.symOffset(addr, size, "word")
+	if err != nil {
+		return 0, 0, err
+	}
+	if addr%size != 0 {
+		return 0, 0, errcode.New(errcode.InvalidParam, "address 0x%x of a %d-byte word is not %d-byte aligned", addr, size, size)
+	}
+	if j.userBases[pe] == 0 {
+		return 0, 0, errcode.New(errcode.NotSupported, "PE %d is not load/store reachable and this build has no network engine", pe)
+	}
+	return j.userBases[pe] + off, j.wakeBlock(pe), nil
+}
+
+func atomic32(op int, p, wake uintptr, v, cond int32) (int32, error) {
+	switch op {
+	case AmoFetch:
+		return signal.Fetch32(p), nil
+	case AmoSet:
+		return 0, signal.Set32(p, wake, v)
+	case AmoSwap:
+		return signal.Swap32(p, wake, v)
+	case AmoCompareSwap:
+		return signal.CompareSwap32(p, wake, cond, v)
+	case AmoFetchAdd:
+		return signal.FetchAdd32(p, wake, v)
+	case AmoAdd:
+		return 0, signal.Add32(p, wake, v)
+	}
+	return 0, errcode.New(errcode.InvalidParam, "unknown atomic operation %d", op)
+}
+
+func atomic64(op int, p, wake uintptr, v, cond int64) (int64, error) {
+	switch op {
+	case AmoFetch:
+		return signal.Fetch64(p), nil
+	case AmoSet:
+		return 0, signal.Set64(p, wake, v)
+	case AmoSwap:
+		return signal.Swap64(p, wake, v)
+	case AmoCompareSwap:
+		return signal.CompareSwap64(p, wake, cond, v)
+	case AmoFetchAdd:
+		return signal.FetchAdd64(p, wake, v)
+	case AmoAdd:
+		return 0, signal.Add64(p, wake, v)
+	}
+	return 0, errcode.New(errcode.InvalidParam, "unknown atomic operation %d", op)
+}
