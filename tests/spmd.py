@@ -86,7 +86,8 @@ def wait(procs: list, timeout: float = 60) -> list:
                 except ProcessLookupError:
                     pass
             out, err = proc.communicate()
-            raise AssertionError(f"PE {rank} did not finish within {timeout}s\nstdout:\n{out}\nstderr:\n{err}") from None
+            raise AssertionError(
+                f"PE {rank} did not finish within {timeout}s\nstdout:\n{out}\nstderr:\n{err}") from None
         reports = [json.loads(line[7:]) for line in out.splitlines() if line.startswith("REPORT ")]
         results.append(PE(rank, proc.returncode, out, err, reports))
     return results
@@ -97,5 +98,6 @@ def run(n: int, body: str, *, timeout: float = 60, check: bool = True, **kw: Any
     results = wait(start(n, body, **kw), timeout)
     if check:
         for pe in results:
-            assert pe.returncode == 0, f"PE {pe.rank} exited {pe.returncode}\nstdout:\n{pe.stdout}\nstderr:\n{pe.stderr}"
+            assert pe.returncode == 0, (
+                f"PE {pe.rank} exited {pe.returncode}\nstdout:\n{pe.stdout}\nstderr:\n{pe.stderr}")
     return results
