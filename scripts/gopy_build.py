@@ -33,8 +33,9 @@ def generate_extension(dest: Path) -> None:
     if shutil.which("go") is None:
         sys.exit("building shmem needs the Go toolchain (1.26) on PATH")
     env = _go_env()
-    # One generation folder per destination, so that concurrent builds do not meet.
-    gen_dir = ROOT / "build" / ("gopy-" + hashlib.sha1(str(dest).encode()).hexdigest()[:10])
+    # One generation folder per destination, so that concurrent builds do not meet; its name starts with "_"
+    # so that "go build ./..." and "go vet ./..." leave the generated main package alone.
+    gen_dir = ROOT / "build" / ("_gopy-" + hashlib.sha1(str(dest).encode()).hexdigest()[:10])
     # gopy calls goimports by name and cannot fetch it itself.
     if shutil.which("goimports", path=env["PATH"]) is None:
         _run(["go", "install", GOIMPORTS], env)

@@ -18,16 +18,7 @@ func TestAllgatherResultFollowsGivenOrder(t *testing.T) {
 	// time on another group; each result follows its caller's order.
 	errs := everyRank(sessions, func(s *Session) error {
 		data := []byte(fmt.Sprintf("pe%d", s.Rank()))
-		var members, want []string
-		switch s.Rank() {
-		case 0:
-			members, want = nil, []string{"pe2", "pe0"}
-		case 2:
-			members, want = nil, []string{"pe0", "pe2"}
-		default:
-			members, want = nil, []string{"pe3", "pe1"}
-		}
-		_ = members
+		want := map[int][]string{0: {"pe2", "pe0"}, 2: {"pe0", "pe2"}, 1: {"pe3", "pe1"}, 3: {"pe3", "pe1"}}[s.Rank()]
 		order := map[int][]int{0: {2, 0}, 2: {0, 2}, 1: {3, 1}, 3: {3, 1}}[s.Rank()]
 		group := map[bool]string{true: "even", false: "odd"}[s.Rank()%2 == 0]
 		for range 3 { // repeated calls on a group match up in order

@@ -25,8 +25,8 @@ type Config struct {
 }
 
 func (c *Config) validate() error {
-	if c.Size < 1 {
-		return bootstrapErr("size %d: a job needs at least one PE", c.Size)
+	if c.Size < 1 || c.Size > maxRanks {
+		return bootstrapErr("size %d: a job has 1 to %d PEs", c.Size, maxRanks)
 	}
 	if c.Rank < 0 || c.Rank >= c.Size {
 		return bootstrapErr("rank %d is out of range for size %d", c.Rank, c.Size)

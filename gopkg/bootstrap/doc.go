@@ -23,8 +23,9 @@
 //
 // Payload fields are big-endian uint8/32/64; byte strings and strings are a
 // uint32 length and the bytes; lists are a uint32 count and the entries.
-// Frames are at most 256 MiB; before a peer has identified itself at most
-// 64 KiB. Message kinds are in protocol.go.
+// Frames are at most 256 MiB (one allgather's whole result; one rank's
+// contribution at most half of that); before a peer has identified itself at
+// most 64 KiB. Message kinds and constants are in protocol.go.
 //
 // Join. A client dials rank 0 (retrying with a short backoff until the join
 // deadline, since start order is free), sends Hello{magic "SHMB", version,

@@ -76,7 +76,7 @@ func TestJoinMissingRankTimesOutEverywhere(t *testing.T) {
 		assert.Nil(t, j.s)
 		assert.Less(t, j.elapsed, 2*time.Second, "a missing rank must not hang the join")
 	}
-	assert.Contains(t, res[0].err.Error(), "PE 2 of 4 never arrived within")
+	assert.Contains(t, res[0].err.Error(), "PE 2 of 4 never arrived within 400ms")
 	portFree(t, addr)
 	done()
 }
@@ -86,7 +86,7 @@ func TestJoinNamesEveryMissingRank(t *testing.T) {
 	cfg := testConfig(addr, 0, 6)
 	cfg.JoinTimeout = 200 * time.Millisecond
 	_, err := Join(context.Background(), cfg)
-	requireCode(t, err, errcode.TimeoutError, "PEs 1-5 of 6 never arrived within")
+	requireCode(t, err, errcode.TimeoutError, "PEs 1-5 of 6 never arrived within 200ms")
 }
 
 func TestJoinWithoutServerTimesOut(t *testing.T) {
@@ -150,6 +150,7 @@ func TestJoinDuplicateRankFailsEveryone(t *testing.T) {
 func TestJoinRejectsInvalidConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
 		"zero size":     {Addr: "127.0.0.1:9", Rank: 0, Size: 0},
+		"huge size":     {Addr: "127.0.0.1:9", Rank: 0, Size: maxRanks + 1},
 		"rank too big":  {Addr: "127.0.0.1:9", Rank: 3, Size: 3},
 		"negative rank": {Addr: "127.0.0.1:9", Rank: -1, Size: 3},
 		"no port":       {Addr: "127.0.0.1", Rank: 0, Size: 1},

@@ -20,6 +20,7 @@ const (
 	// itself (Hello on the server, Welcome/Reject on the client).
 	maxHandshakeFrameLen = 64 << 10
 	maxGroupNameLen      = 4096
+	maxRanks             = 1 << 20 // ranks travel as uint32; this keeps per-rank tables sane
 )
 
 // msgKind is the kind byte of a frame. "c>s" travels from a client to rank

@@ -82,6 +82,8 @@ func (s *server) gather(p *peer, m gatherMsg) {
 	} else if e.op != m.op || !slices.Equal(e.members, m.members) {
 		err := s.mismatch(key, e, p.rank, m)
 		s.failReqLocked(p, m.req, err)
+		// Whoever either side counts on learns of the mismatch when it comes.
+		e.members = slices.Compact(sortedCopy(append(slices.Clone(e.members), m.members...)))
 		s.failEntryLocked(key, e, err)
 		s.tombVisitedLocked(key, p.rank)
 		return

@@ -1,0 +1,59 @@
+package bootstrap
+
+import (
+	"context"
+	"time"
+)
+
+// Join meets the other ranks: rank 0 starts serving at cfg.Addr, every rank
+// (rank 0 too) connects to it, retrying until JoinTimeout, and Join returns
+// once all Size ranks arrived. ctx bounds only the join. On failure nothing
+// is left behind: no goroutine, no socket, no listener.
+func Join(ctx context.Context, cfg Config) (*Session, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(cfg.joinTimeout())
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	var srv *server
+	addr, clientDeadline, clientCtx := cfg.Addr, deadline, ctx
+	if cfg.Rank == 0 {
+		// Rank 0's own client gives up as soon as its server's join failed.
+		var cancel context.CancelFunc
+		clientCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		var err error
+		if srv, err = listen(&cfg, deadline, cancel); err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, func() { srv.failJoinFromContext(ctx) })
+		defer stop()
+		addr, clientDeadline = srv.dialAddr(cfg.Addr), deadline.Add(rank0HandshakeGrace)
+	}
+	conn, r, err := connect(clientCtx, &cfg, addr, clientDeadline)
+	if err != nil {
+		if srv != nil {
+			if ctx.Err() != nil {
+				srv.failJoinFromContext(ctx)
+			}
+			if joinErr := srv.joinError(); joinErr != nil {
+				err = joinErr // the server's account names the missing ranks
+			}
+			srv.shutdown()
+		}
+		return nil, err
+	}
+	s := &Session{
+		cfg:        cfg,
+		conn:       conn,
+		srv:        srv,
+		pending:    make(map[uint64]pendingReq),
+		seqs:       make(map[string]uint64),
+		lost:       make(map[int]bool),
+		readerDone: make(chan struct{}),
+	}
+	go s.readLoop(r)
+	return s, nil
+}
