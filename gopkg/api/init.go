@@ -13,20 +13,20 @@ var pendingChunk atomic.Int64
 
 // Init is shmem_init with everything the facade resolved from attributes and
 // the environment: ipPort ("" when there is none), engine, timeouts in seconds.
-func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, createTimeout, opTimeout int) (err error) {
+func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, createTimeout, opTimeout int) (_ int, err error) {
 	defer recoverInto(&err)
 	lifecycle.Lock()
 	defer lifecycle.Unlock()
 	if current.Load() != nil {
-		return errcode.New(errcode.InvalidParam, "shmem is already initialised: call shmem_finialize first")
+		return 0, errcode.New(errcode.InvalidParam, "shmem is already initialised: call shmem_finialize first")
 	}
 	if memSize <= 0 {
-		return errcode.New(errcode.InvalidValue, "mem_size %d must be positive", memSize)
+		return 0, errcode.New(errcode.InvalidValue, "mem_size %d must be positive", memSize)
 	}
 	hostPort := ""
 	if ipPort != "" {
 		if hostPort, err = ParseIPPort(ipPort); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	opts := job.Options{
@@ -37,11 +37,11 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {
 		status.Store(StatusNotInitialized)
-		return err
+		return 0, err
 	}
 	current.Store(j)
 	status.Store(StatusInitialized)
-	return nil
+	return 0, nil
 }
 
 func seconds(s int) time.Duration { return time.Duration(s) * time.Second }

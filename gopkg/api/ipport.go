@@ -44,8 +44,8 @@ func ParseIPPort(ipPort string) (string, error) {
 }
 
 // CheckIPPort is ParseIPPort for shmem_set_attributes: the error only.
-func CheckIPPort(ipPort string) (err error) {
+func CheckIPPort(ipPort string) (_ int, err error) {
 	defer recoverInto(&err)
 	_, err = ParseIPPort(ipPort)
-	return err
+	return 0, err
 }

@@ -48,17 +48,17 @@ func alloc(n, alignment int64, zero bool) (int64, error) {
 }
 
 // Free is shmem_free (collective); 0 is a no-op.
-func Free(ptr int64) (err error) {
+func Free(ptr int64) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p, err := addr(ptr, "ptr")
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return j.Free(p)
+	return 0, j.Free(p)
 }
 
 // Ptr is shmem_ptr: a directly usable address of peer's copy of ptr, or 0.
@@ -78,14 +78,14 @@ func Ptr(ptr int64, peer int) (p int64) {
 // CheckMapped fails unless [ptr, ptr+n) lies in a heap mapped in this
 // process (this PE's or a same-host peer's), so that a memoryview over it
 // cannot fault.
-func CheckMapped(ptr, n int64) (err error) {
+func CheckMapped(ptr, n int64) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if ptr < 0 || n < 0 || !j.Mapped(uintptr(ptr), uintptr(n)) {
-		return errcode.New(errcode.InvalidParam, "[0x%x, +%d) is not inside a mapped symmetric heap", ptr, n)
+		return 0, errcode.New(errcode.InvalidParam, "[0x%x, +%d) is not inside a mapped symmetric heap", ptr, n)
 	}
-	return nil
+	return 0, nil
 }

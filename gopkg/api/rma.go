@@ -7,27 +7,27 @@ import "github.com/pyshmem/shmem/gopkg/errcode"
 // for every failure: a put that fails silently is lost data.
 
 // Putmem is shmem_putmem: done (visible on pe) when it returns.
-func Putmem(dst, src, n int64, pe int) (err error) {
+func Putmem(dst, src, n int64, pe int) (_ int, err error) {
 	defer recoverInto(&err)
-	return transfer(dst, src, n, pe, true, false)
+	return 0, transfer(dst, src, n, pe, true, false)
 }
 
 // Getmem is shmem_getmem: done (in dst) when it returns.
-func Getmem(dst, src, n int64, pe int) (err error) {
+func Getmem(dst, src, n int64, pe int) (_ int, err error) {
 	defer recoverInto(&err)
-	return transfer(dst, src, n, pe, false, false)
+	return 0, transfer(dst, src, n, pe, false, false)
 }
 
 // PutmemNbi is shmem_putmem_nbi: complete at the next Quiet or barrier.
-func PutmemNbi(dst, src, n int64, pe int) (err error) {
+func PutmemNbi(dst, src, n int64, pe int) (_ int, err error) {
 	defer recoverInto(&err)
-	return transfer(dst, src, n, pe, true, true)
+	return 0, transfer(dst, src, n, pe, true, true)
 }
 
 // GetmemNbi is shmem_getmem_nbi: complete at the next Quiet or barrier.
-func GetmemNbi(dst, src, n int64, pe int) (err error) {
+func GetmemNbi(dst, src, n int64, pe int) (_ int, err error) {
 	defer recoverInto(&err)
-	return transfer(dst, src, n, pe, false, true)
+	return 0, transfer(dst, src, n, pe, false, true)
 }
 
 func transfer(dst, src, n int64, pe int, put, nbi bool) error {
@@ -45,42 +45,42 @@ func transfer(dst, src, n int64, pe int, put, nbi bool) error {
 }
 
 // Quiet is shmem_quiet: completes every outstanding transfer of this PE.
-func Quiet() (err error) {
+func Quiet() (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return j.Quiet()
+	return 0, j.Quiet()
 }
 
 // Fence is shmem_fence: orders earlier puts to each PE before later ones.
-func Fence() (err error) {
+func Fence() (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return j.Fence()
+	return 0, j.Fence()
 }
 
 // BarrierAll is shmem_barrier_all: completes outstanding transfers and waits
 // for every PE.
-func BarrierAll() (err error) {
+func BarrierAll() (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return j.BarrierAll()
+	return 0, j.BarrierAll()
 }
 
 // Barrier is shmem_barrier(team).
-func Barrier(team int) (err error) {
+func Barrier(team int) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return j.Barrier(team)
+	return 0, j.Barrier(team)
 }

@@ -4,16 +4,16 @@ import "github.com/pyshmem/shmem/gopkg/errcode"
 
 // PutmemSignal is shmem_putmem_signal (nbi 0) and shmem_putmem_signal_nbi
 // (nbi 1): the data, then the 32-bit signal word at sig on pe.
-func PutmemSignal(dst, src, n, sig, signal int64, sigOp, pe, nbi int) (err error) {
+func PutmemSignal(dst, src, n, sig, signal int64, sigOp, pe, nbi int) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if dst < 0 || src < 0 || n < 0 || sig < 0 {
-		return errcode.New(errcode.InvalidParam, "dst %d, src %d, elem_size %d and sig %d must not be negative", dst, src, n, sig)
+		return 0, errcode.New(errcode.InvalidParam, "dst %d, src %d, elem_size %d and sig %d must not be negative", dst, src, n, sig)
 	}
-	return j.PutSignal(uintptr(dst), uintptr(src), uintptr(n), uintptr(sig), signal, sigOp, pe, nbi != 0)
+	return 0, j.PutSignal(uintptr(dst), uintptr(src), uintptr(n), uintptr(sig), signal, sigOp, pe, nbi != 0)
 }
 
 // SignalFetch is shmem_signal_fetch: this PE's signal word at sig.

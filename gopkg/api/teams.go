@@ -46,16 +46,16 @@ func TeamTranslatePe(srcTeam, srcPe, destTeam int) (pe int) {
 }
 
 // TeamDestroy is team_destroy: WORLD or an unknown team is an error.
-func TeamDestroy(id int) (err error) {
+func TeamDestroy(id int) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if id == team.World {
-		return errcode.New(errcode.InvalidParam, "SHMEM_TEAM_WORLD cannot be destroyed")
+		return 0, errcode.New(errcode.InvalidParam, "SHMEM_TEAM_WORLD cannot be destroyed")
 	}
-	return j.TeamDestroy(id)
+	return 0, j.TeamDestroy(id)
 }
 
 // TeamNumContexts is the num_contexts the team was created with.

@@ -15,10 +15,10 @@ import (
 
 // PutBits is shmem_<T>_p for integer types: the low size bytes of bits go to
 // symmetric address dst on pe.
-func PutBits(dst, bits int64, size, pe int) (err error) {
+func PutBits(dst, bits int64, size, pe int) (_ int, err error) {
 	defer recoverInto(&err)
 	if size != 1 && size != 2 && size != 4 && size != 8 {
-		return errcode.New(errcode.InvalidParam, "element size %d is not 1, 2, 4 or 8", size)
+		return 0, errcode.New(errcode.InvalidParam, "element size %d is not 1, 2, 4 or 8", size)
 	}
 	// On the heap, which Go never moves (a stack may move while its address
 	// is in use as an integer).
@@ -26,7 +26,7 @@ func PutBits(dst, bits int64, size, pe int) (err error) {
 	binary.LittleEndian.PutUint64(word[:], uint64(bits))
 	err = transfer(dst, int64(uintptr(unsafe.Pointer(word))), int64(size), pe, true, false)
 	runtime.KeepAlive(word)
-	return err
+	return 0, err
 }
 
 // GetBits is shmem_<T>_g for integer types: size bytes at symmetric address
@@ -46,7 +46,7 @@ func GetBits(src int64, size, pe int) (bits int64, err error) {
 }
 
 // PutFloat is shmem_float_p (size 4) and shmem_double_p (size 8).
-func PutFloat(dst int64, value float64, size, pe int) (err error) {
+func PutFloat(dst int64, value float64, size, pe int) (_ int, err error) {
 	defer recoverInto(&err)
 	switch size {
 	case 4:
@@ -54,7 +54,7 @@ func PutFloat(dst int64, value float64, size, pe int) (err error) {
 	case 8:
 		return PutBits(dst, int64(math.Float64bits(value)), 8, pe)
 	}
-	return errcode.New(errcode.InvalidParam, "float size %d is not 4 or 8", size)
+	return 0, errcode.New(errcode.InvalidParam, "float size %d is not 4 or 8", size)
 }
 
 // GetFloat is shmem_float_g (size 4) and shmem_double_g (size 8).

@@ -66,21 +66,22 @@ func (e *copyEngine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 	return e.copy(fromPeer, pe, dst, srcOff, n, true)
 }
 
-func (e *copyEngine) PutThen(pe int, dstOff, src, n uintptr, then func() error, nbi bool) error {
-	return e.copyThen(toPeer, pe, src, dstOff, n, then, nbi)
+func (e *copyEngine) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, nbi bool) error {
+	return e.copyThen(toPeer, pe, src, dstOff, n, &sig, nbi)
 }
 
 func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool) error {
 	return e.copyThen(dir, pe, local, off, n, nil, nbi)
 }
 
-func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, then func() error, nbi bool) error {
+// copyThen copies and, when sig is not nil, applies it after the data.
+func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig *Signal, nbi bool) error {
 	if !e.gate.enter() {
 		return errClosed
 	}
 	defer e.gate.leave()
 	if n == 0 {
-		return runThen(then)
+		return applySignal(sig)
 	}
 	req, err := newRequest(&e.heaps, dir, pe, local, off, n)
 	if err != nil {
@@ -90,10 +91,12 @@ func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, then
 		if err := req.copyAll(); err != nil {
 			return err
 		}
-		return runThen(then)
+		return applySignal(sig)
 	}
 	t := newTransfer(req, e.chunkSize.Load())
-	t.then = then
+	if sig != nil {
+		t.sig, t.hasSig = *sig, true
+	}
 	if nbi {
 		t.tracker, t.epoch = &e.nbi, e.nbi.register()
 	} else {

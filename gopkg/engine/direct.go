@@ -45,12 +45,12 @@ func (d *direct) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 	return d.copy(fromPeer, pe, dst, srcOff, n)
 }
 
-// PutThen copies, then runs then: both are done when it returns.
-func (d *direct) PutThen(pe int, dstOff, src, n uintptr, then func() error, _ bool) error {
+// PutSignal copies, then applies sig: both are done when it returns.
+func (d *direct) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, _ bool) error {
 	if err := d.copy(toPeer, pe, src, dstOff, n); err != nil {
 		return err
 	}
-	return runThen(then)
+	return sig.apply()
 }
 
 // copy is the hot path: no lock, no allocation unless it fails.

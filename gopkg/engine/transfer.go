@@ -12,8 +12,9 @@ type transfer struct {
 	next atomic.Uintptr // next chunk to claim
 	left atomic.Uintptr // chunks not yet copied (or skipped)
 
-	// then runs after the last chunk when every chunk succeeded (PutThen).
-	then func() error
+	// sig is applied after the last chunk when every chunk succeeded.
+	sig    Signal
+	hasSig bool
 
 	failed atomic.Bool
 	err    error // written once by the worker that set failed; read after left reaches 0
@@ -55,20 +56,12 @@ func (t *transfer) run(copied *atomic.Uint64) {
 }
 
 func (t *transfer) finish() {
-	if t.then != nil && !t.failed.Load() {
-		t.err = t.then()
+	if t.hasSig && !t.failed.Load() {
+		t.err = t.sig.apply()
 	}
 	if t.epoch != nil {
 		t.tracker.complete(t.epoch, t.err)
 		return
 	}
 	close(t.done)
-}
-
-// runThen runs a PutThen continuation, if there is one.
-func runThen(then func() error) error {
-	if then == nil {
-		return nil
-	}
-	return then()
 }

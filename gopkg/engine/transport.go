@@ -14,10 +14,10 @@ type Transport interface {
 	PutNBI(pe int, dstOff, src, n uintptr) error
 	// GetNBI starts a Get, as PutNBI does.
 	GetNBI(dst uintptr, pe int, srcOff, n uintptr) error
-	// PutThen is Put (nbi false) or PutNBI (nbi true) that runs then once the
-	// data is in place, and only if the copy succeeded; then's error is the
-	// transfer's error. Signals use it: whoever sees the signal sees the data.
-	PutThen(pe int, dstOff, src, n uintptr, then func() error, nbi bool) error
+	// PutSignal is Put (nbi false) or PutNBI (nbi true) that applies sig once
+	// the data is in place, and only if the copy succeeded, so whoever sees
+	// the signal sees the data. sig's error is the transfer's error.
+	PutSignal(pe int, dstOff, src, n uintptr, sig Signal, nbi bool) error
 	// Quiet completes every NBI transfer issued before it and returns the first
 	// error any NBI transfer hit since the last Quiet, clearing it.
 	Quiet() error

@@ -3,6 +3,7 @@ package job
 import (
 	"math"
 
+	"github.com/pyshmem/shmem/gopkg/engine"
 	"github.com/pyshmem/shmem/gopkg/errcode"
 	"github.com/pyshmem/shmem/gopkg/signal"
 )
@@ -28,8 +29,7 @@ func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi b
 			return err
 		}
 	}
-	update := func() error { return signal.Update32(word, wake, op, int32(value)) }
-	return j.rma.PutThen(pe, off, src, n, update, nbi)
+	return j.rma.PutSignal(pe, off, src, n, engine.Signal{Word: word, Wake: wake, Op: op, Value: int32(value)}, nbi)
 }
 
 // SignalFetch reads this PE's signal word at symmetric address sig.
