@@ -34,10 +34,14 @@ func Wait(block uintptr, n int, waiters uintptr, timeout time.Duration) error {
 		return err // on success the last arriver has released the others
 	}
 	_, err = signal.WaitUntil32(block+genOffset, waiters, signal.CmpNE, int32(generation), timeout)
-	if errcode.CodeOf(err) == errcode.TimeoutError {
-		return withdraw(block, generation, err)
+	if errcode.CodeOf(err) != errcode.TimeoutError {
+		return err
 	}
-	return err
+	if others, withdrawn := withdraw(block, generation); withdrawn {
+		return errcode.New(errcode.TimeoutError,
+			"barrier timed out after %v: %d of the other %d participants arrived", timeout, others, n-1)
+	}
+	return nil // the barrier completed as the timeout expired
 }
 
 // arrive counts the caller in. The last arriver starts the next episode
@@ -65,18 +69,20 @@ func arrive(block uintptr, n uint32, waiters uintptr) (generation uint32, last b
 }
 
 // withdraw takes back the arrival of a participant that timed out in
-// episode generation, unless the episode completed in the meantime (then
-// the barrier did succeed).
-func withdraw(block uintptr, generation uint32, cause error) error {
+// episode generation and reports how many others had arrived, unless the
+// episode completed in the meantime (then the barrier did succeed and
+// withdrawn is false).
+func withdraw(block uintptr, generation uint32) (others uint32, withdrawn bool) {
 	state := statePtr(block)
 	for {
 		old := atomic.LoadUint64(state)
-		if _, g := split(old); g != generation {
-			return nil
+		arrivals, g := split(old)
+		if g != generation {
+			return 0, false
 		}
 		// Our own arrival is still counted, so arrivals >= 1.
 		if atomic.CompareAndSwapUint64(state, old, old-arrivalOne) {
-			return errcode.Wrap(errcode.TimeoutError, cause, "barrier")
+			return arrivals - 1, true
 		}
 	}
 }

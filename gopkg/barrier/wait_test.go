@@ -67,6 +67,7 @@ func TestBarrierTimeoutLeavesBlockUsable(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 	for _, err := range errs {
 		assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(err), "%v", err)
+		assert.Contains(t, err.Error(), "of the other 2 participants arrived")
 	}
 	arrivals, generation := state(t, blockOf(r))
 	assert.Equal(t, uint32(0), arrivals, "timed-out participants withdrew")
@@ -87,13 +88,16 @@ func TestWithdrawAfterReleaseIsSuccess(t *testing.T) {
 	r := newRegion(t)
 	b := blockOf(r)
 	atomic.StoreUint64(statePtr(b), generationOne*5+2) // generation 5, 2 arrivals
-	assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(withdraw(b, 5, errcode.New(errcode.TimeoutError, "late"))))
+	others, withdrawn := withdraw(b, 5)
+	assert.True(t, withdrawn)
+	assert.Equal(t, uint32(1), others)
 	arrivals, generation := state(t, b)
 	assert.Equal(t, uint32(1), arrivals)
 	assert.Equal(t, uint32(5), generation)
 
 	atomic.StoreUint64(statePtr(b), generationOne*6+1) // released meanwhile, next episode begun
-	assert.NoError(t, withdraw(b, 5, errcode.New(errcode.TimeoutError, "late")))
+	_, withdrawn = withdraw(b, 5)
+	assert.False(t, withdrawn)
 	arrivals, generation = state(t, b)
 	assert.Equal(t, uint32(1), arrivals, "the next episode's arrival is untouched")
 	assert.Equal(t, uint32(6), generation)
@@ -167,4 +171,21 @@ func TestInitZeroesTheBlock(t *testing.T) {
 	}
 	assert.Equal(t, uint64(7), atomic.LoadUint64(statePtr(b+BlockSize)), "Init stays inside the block")
 	assert.Equal(t, 0, BlockSize%64)
+}
+
+// A participant asleep in the kernel is released by the last arriver's wake,
+// not by its own timeout.
+func TestSleepingParticipantIsWoken(t *testing.T) {
+	r := newRegion(t)
+	done := make(chan error, 1)
+	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 10*time.Second) }()
+	require.Eventually(t, func() bool { return signal.Fetch32(wakeOf(r)) == 1 }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // inside futex_wait by now
+	require.NoError(t, Wait(blockOf(r), 2, wakeOf(r), time.Second))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the sleeping participant was not woken")
+	}
 }

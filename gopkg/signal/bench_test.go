@@ -11,24 +11,39 @@ import (
 
 // One-way latency of a signal between two processes: the parent sets ping,
 // the child answers on pong; a round trip is two one-way hand-offs.
+// "futex-only" sends every wait straight to the kernel (both sides), which
+// is the cost of a hand-off to a sleeping PE and a stress of the wake
+// protocol.
 func BenchmarkPingPongAcrossProcesses(b *testing.B) {
-	r := newRegion(b)
-	w := wakeBlock(r)
-	child := startChild(b, r, "pong", b.N)
-	// Let the child start before the clock runs.
-	require.NoError(b, Set32(wordAt(r, pingWord), w, 1))
-	_, err := WaitUntil32(wordAt(r, pongWord), w, CmpEQ, 1, childWait)
-	require.NoError(b, err)
-	b.ResetTimer()
-	start := time.Now()
-	for i := int32(2); i <= int32(b.N); i++ {
-		require.NoError(b, Set32(wordAt(r, pingWord), w, i))
-		_, err := WaitUntil32(wordAt(r, pongWord), w, CmpEQ, i, childWait)
-		require.NoError(b, err)
+	for _, c := range []struct {
+		name         string
+		sleepy, wide int
+	}{{"32", 0, 0}, {"64", 0, 1}, {"32-futex-only", 1, 0}, {"64-futex-only", 1, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			r := newRegion(b)
+			if c.sleepy == 1 {
+				sleepOnly(b)
+			}
+			child := startChild(b, r, "pong", b.N+1, c.sleepy, c.wide)
+			p := pingPong{r: r, in: pongWord, out: pingWord, wide: c.wide == 1}
+			// Let the child start before the clock runs.
+			require.NoError(b, p.send(1))
+			require.NoError(b, p.await(1))
+			b.ResetTimer()
+			start := time.Now()
+			for i := int64(2); i <= int64(b.N)+1; i++ {
+				if err := p.send(i); err != nil {
+					b.Fatal(err)
+				}
+				if err := p.await(i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(2*b.N), "ns/one-way")
+			b.StopTimer()
+			waitChild(b, child)
+		})
 	}
-	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(2*b.N), "ns/one-way")
-	b.StopTimer()
-	waitChild(b, child)
 }
 
 func BenchmarkFetchAdd64(b *testing.B) {

@@ -1,5 +1,7 @@
 package signal
 
+import "time"
+
 // Comparison codes of WaitUntil32 and WaitUntil64 (SHMEM_CMP_EQ..SHMEM_CMP_LE).
 const (
 	CmpEQ = 0
@@ -39,9 +41,10 @@ const (
 // barrier in ~10 us this way, ~30-90 us when spinning 5 us first); when
 // nothing else is runnable a yield returns in ~0.2 us, so it polls almost as
 // fast as spinning. Both phases are bounded (about 40 us of CPU when the
-// machine is idle), after which the waiter sleeps on the futex and uses no
-// CPU at all.
+// machine is idle; yielding stops after yieldTimeLimit in any case), after
+// which the waiter sleeps on the futex and uses no CPU at all.
 const (
 	spinIterations  = 8   // PAUSEs, about 25 ns each on current x86
-	yieldIterations = 200 // sched_yield calls before the futex
+	yieldIterations = 200 // sched_yield calls before the futex, at most
+	yieldTimeLimit  = 200 * time.Microsecond
 )

@@ -14,18 +14,19 @@ import (
 // page (inode, offset) so that a wake in one process reaches a sleeper in
 // another.
 const (
-	futexWaitOp = 128 // FUTEX_WAIT
-	futexWakeOp = 129 // FUTEX_WAKE
+	futexWaitOp = 0 // FUTEX_WAIT
+	futexWakeOp = 1 // FUTEX_WAKE
 )
 
-// wakeCalls counts futex wakes issued by this process; tests use it to check
-// that writers stay out of the kernel when nobody sleeps.
-var wakeCalls atomic.Uint64
+// wakeCalls and sleepCalls count the futex wakes and waits of this
+// process; tests use them to see which path a wait or write took.
+var wakeCalls, sleepCalls atomic.Uint64
 
 // futexWait sleeps while *word == expected, for at most timeout (0 means no
 // limit). It returns on a wake, a signal, a timeout, or at once when the word
 // already differs; the caller re-checks its condition in every case.
 func futexWait(word *uint32, expected uint32, timeout time.Duration) {
+	sleepCalls.Add(1)
 	var tsp unsafe.Pointer
 	if timeout > 0 {
 		ts := unix.NsecToTimespec(int64(timeout))

@@ -47,6 +47,10 @@ func WaitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Durat
 	return waitLoop(observe, ok, waiters, timeout)
 }
 
+// The awake budgets of waitLoop; tests set them to 0 to drive every wait
+// through the futex and so stress the wake protocol.
+var spinBudget, yieldBudget = spinIterations, yieldIterations
+
 // waitLoop spins, yields, then sleeps until ok holds for the observed value.
 // observe returns the value and the futex word and expected contents to
 // sleep on, read in the order the wake protocol requires.
@@ -58,20 +62,23 @@ func waitLoop[T int32 | int64](observe func() (T, *uint32, uint32), ok func(T) b
 	if v, _, _ := observe(); ok(v) {
 		return v, nil
 	}
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	for i := 0; i < spinIterations; i++ {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	for i := 0; i < spinBudget; i++ {
 		cpuRelax()
 		if v, _, _ := observe(); ok(v) {
 			return v, nil
 		}
 	}
-	for i := 0; i < yieldIterations; i++ {
+	// A yield that takes long means other threads want this CPU: stop being
+	// runnable and sleep, also so that a short timeout is kept.
+	for i := 0; i < yieldBudget; i++ {
 		osYield()
 		if v, _, _ := observe(); ok(v) {
 			return v, nil
+		}
+		if now := time.Now(); now.Sub(start) > yieldTimeLimit || (timeout > 0 && now.After(deadline)) {
+			break
 		}
 	}
 

@@ -20,7 +20,7 @@ import (
 //	A3  futex_wait(w, v)          (kernel: sleep only if still w == v)
 //	    goto A2; sleepers-- on the way out
 //
-// Writer (rmw32 / Update32 / Wake32):
+// Writer (write32, under every 32-bit write, and Wake32):
 //
 //	B1  write w                   (atomic store or read-modify-write)
 //	B2  if load(sleepers) != 0: futex_wake(w, all)

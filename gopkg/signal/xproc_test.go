@@ -30,13 +30,55 @@ const (
 	broadcastAk = 17
 )
 
+// pingPong plays one side of a ping-pong: for each round it sends on out
+// (unless it answers) and waits for the round on in. wide uses 64-bit words
+// whose low halves never change.
+type pingPong struct {
+	r       *shmtest.Region
+	in, out int
+	wide    bool
+}
+
+func (p pingPong) send(round int64) error {
+	if p.wide {
+		return Set64(wordAt(p.r, p.out), wakeBlock(p.r), round<<32)
+	}
+	return Set32(wordAt(p.r, p.out), wakeBlock(p.r), int32(round))
+}
+
+func (p pingPong) await(round int64) error {
+	var err error
+	if p.wide {
+		_, err = WaitUntil64(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, round<<32, childWait)
+	} else {
+		_, err = WaitUntil32(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, int32(round), childWait)
+	}
+	if err != nil {
+		return fmt.Errorf("round %d: %w", round, err)
+	}
+	return nil
+}
+
+// sleepOnly makes every wait of this process go to the futex at once.
+func sleepOnly(t testing.TB) {
+	spinBudget, yieldBudget = 0, 0
+	if t != nil {
+		t.Cleanup(func() { spinBudget, yieldBudget = spinIterations, yieldIterations })
+	}
+}
+
+// playPong answers pings: args are rounds, then 1 for sleep-only waits and
+// 1 for 64-bit words.
 func playPong(r *shmtest.Region, args []int) error {
-	w := wakeBlock(r)
-	for i := int32(1); i <= int32(args[0]); i++ {
-		if _, err := WaitUntil32(wordAt(r, pingWord), w, CmpEQ, i, childWait); err != nil {
-			return fmt.Errorf("round %d: %w", i, err)
+	if args[1] == 1 {
+		sleepOnly(nil)
+	}
+	p := pingPong{r: r, in: pingWord, out: pongWord, wide: args[2] == 1}
+	for i := int64(1); i <= int64(args[0]); i++ {
+		if err := p.await(i); err != nil {
+			return err
 		}
-		if err := Set32(wordAt(r, pongWord), w, i); err != nil {
+		if err := p.send(i); err != nil {
 			return err
 		}
 	}
@@ -45,16 +87,33 @@ func playPong(r *shmtest.Region, args []int) error {
 
 func TestPingPongAcrossProcesses(t *testing.T) {
 	const rounds = 1000
-	r := newRegion(t)
-	w := wakeBlock(r)
-	child := startChild(t, r, "pong", rounds)
-	for i := int32(1); i <= rounds; i++ {
-		require.NoError(t, Set32(wordAt(r, pingWord), w, i))
-		v, err := WaitUntil32(wordAt(r, pongWord), w, CmpEQ, i, childWait)
-		require.NoError(t, err, "round %d", i)
-		require.Equal(t, i, v)
+	for _, c := range []struct {
+		name         string
+		sleepy, wide int
+	}{{"32", 0, 0}, {"64", 0, 1}, {"32-futex-only", 1, 0}, {"64-futex-only", 1, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRegion(t)
+			if c.sleepy == 1 {
+				sleepOnly(t)
+			}
+			child := startChild(t, r, "pong", rounds, c.sleepy, c.wide)
+			p := pingPong{r: r, in: pongWord, out: pingWord, wide: c.wide == 1}
+			sleeps, wakes := sleepCalls.Load(), wakeCalls.Load()
+			for i := int64(1); i <= rounds; i++ {
+				require.NoError(t, p.send(i))
+				require.NoError(t, p.await(i))
+			}
+			waitChild(t, child)
+			sleeps, wakes = sleepCalls.Load()-sleeps, wakeCalls.Load()-wakes
+			t.Logf("this side: %d futex waits, %d futex wakes", sleeps, wakes)
+			if c.sleepy == 1 {
+				// The answer often beats this side to the futex; the child,
+				// woken each round, sleeps nearly every time.
+				assert.Greater(t, sleeps, uint64(0), "this side slept")
+				assert.Greater(t, wakes, uint64(rounds/2), "the child slept")
+			}
+		})
 	}
-	waitChild(t, child)
 }
 
 func playFetchAdd(r *shmtest.Region, args []int) error {
@@ -129,6 +188,7 @@ func TestSleepingWaiterUsesNoCPU(t *testing.T) {
 	require.NoError(t, err, "child output: %q", out)
 	t.Logf("waiter: %v waited, %v CPU", waited, cpu)
 	assert.GreaterOrEqual(t, waited, 2*time.Second)
+	assert.Less(t, waited, 3*time.Second, "the waiter was woken, not timed out")
 	assert.Less(t, cpu, 200*time.Millisecond)
 	assert.Equal(t, int32(0), Fetch32(w+sleepersOffset), "the waiter left the wake block")
 }

@@ -21,8 +21,10 @@ const HelperTest = "TestHelperProcess"
 
 // Child is a re-executed test binary working on a shared region.
 type Child struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
+	cmd     *exec.Cmd
+	out     bytes.Buffer
+	exited  bool
+	waitErr error
 }
 
 // Start runs the test binary again as a child that maps region and plays
@@ -45,19 +47,21 @@ func Start(region *Region, timeout time.Duration, role string, args ...string) (
 
 // Wait waits for the child to exit and returns what it printed; the error
 // is non-nil when it failed.
+// Wait may be called again; it returns the same.
 func (c *Child) Wait() (string, error) {
-	if c.cmd.ProcessState != nil {
-		return c.out.String(), nil
+	if !c.exited {
+		c.waitErr = c.cmd.Wait()
+		c.exited = true
 	}
-	err := c.cmd.Wait()
-	return c.out.String(), err
+	return c.out.String(), c.waitErr
 }
 
-// Kill ends a child that is still running (cleanup after a failed test).
+// Kill ends a child that is still running (cleanup after a failed test) and
+// reaps it.
 func (c *Child) Kill() {
-	if c.cmd.ProcessState == nil {
+	if !c.exited {
 		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
+		_, _ = c.Wait()
 	}
 }
 

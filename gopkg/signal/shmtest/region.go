@@ -38,6 +38,7 @@ func ChildRegion() (*Region, error) {
 	file := os.NewFile(childRegionFd, "shmtest")
 	info, err := file.Stat()
 	if err != nil {
+		_ = file.Close()
 		return nil, fmt.Errorf("no region at fd %d: %w", childRegionFd, err)
 	}
 	// Occupy some address space first so that the child's mapping lands at
