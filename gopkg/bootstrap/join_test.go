@@ -275,3 +275,10 @@ func TestJoinOverIPv6(t *testing.T) {
 	}
 	closeAll(t, sessions)
 }
+
+func TestLocalHostIsTheInterfaceThatReachesRankZero(t *testing.T) {
+	s, err := Join(context.Background(), Config{Addr: "127.0.0.1:0", Rank: 0, Size: 1, JoinTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, "127.0.0.1", s.LocalHost())
+}

@@ -100,3 +100,13 @@ func (s *Session) failLocked(err error, withControl bool) {
 		}
 	}
 }
+
+// LocalHost is the address of this PE's end of its connection to rank 0:
+// the interface through which the job's other hosts can reach this one.
+func (s *Session) LocalHost() string {
+	if a, ok := s.conn.LocalAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	host, _, _ := net.SplitHostPort(s.conn.LocalAddr().String())
+	return host
+}

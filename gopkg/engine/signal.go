@@ -5,7 +5,8 @@ import "github.com/pyshmem/shmem/gopkg/signal"
 // Signal is the update of a 32-bit signal word that follows a put. It is a
 // plain value, not a closure, so a put-with-signal allocates nothing.
 type Signal struct {
-	Word  uintptr // the signal word's address in this process
+	Word  uintptr // the signal word's address in this process (0 when it is not mapped here)
+	Off   uintptr // the word's offset in the target PE's heap, for transports that reach it remotely
 	Wake  uintptr // the wake block of the segment holding it
 	Op    int     // signal.SigSet or signal.SigAdd
 	Value int32

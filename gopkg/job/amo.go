@@ -29,10 +29,14 @@ func (j *Job) Atomic(op, width int, addr uintptr, operand, cond int64, pe int) (
 	if width == 4 && (operand < math.MinInt32 || operand > math.MaxUint32 || cond < math.MinInt32 || cond > math.MaxUint32) {
 		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit a 32-bit word", operand)
 	}
-	target, wake, err := j.word(addr, uintptr(width), pe)
+	w, err := j.word(addr, uintptr(width), pe)
 	if err != nil {
 		return 0, err
 	}
+	if w.addr == 0 {
+		return j.net.Atomic(pe, op, width, w.off, operand, cond)
+	}
+	target, wake := w.addr, w.wake
 	if width == 4 {
 		old, err := atomic32(op, target, wake, int32(operand), int32(cond))
 		return int64(old), err
@@ -40,23 +44,30 @@ func (j *Job) Atomic(op, width int, addr uintptr, operand, cond int64, pe int) (
 	return atomic64(op, target, wake, operand, cond)
 }
 
-// word resolves a symmetric address of a size-byte word on PE pe to the
-// word's address here and the wake block of its segment.
-func (j *Job) word(addr, size uintptr, pe int) (target, wake uintptr, err error) {
+// wordRef locates a word of symmetric memory on some PE.
+type wordRef struct {
+	off  uintptr // offset in the PE's user heap
+	addr uintptr // the word's address here; 0 when the PE is reached over the network
+	wake uintptr // the wake block of the word's segment, when addr is set
+}
+
+// word resolves a size-byte, size-aligned word at symmetric address addr on
+// PE pe.
+func (j *Job) word(addr, size uintptr, pe int) (wordRef, error) {
 	if pe < 0 || pe >= j.opts.Size {
-		return 0, 0, errcode.New(errcode.InvalidParam, "PE %d does not exist (%d PEs)", pe, j.opts.Size)
+		return wordRef{}, errcode.New(errcode.InvalidParam, "PE %d does not exist (%d PEs)", pe, j.opts.Size)
 	}
 	off, err := j.symOffset(addr, size, "word")
 	if err != nil {
-		return 0, 0, err
+		return wordRef{}, err
 	}
 	if addr%size != 0 {
-		return 0, 0, errcode.New(errcode.InvalidParam, "address 0x%x of a %d-byte word is not %d-byte aligned", addr, size, size)
+		return wordRef{}, errcode.New(errcode.InvalidParam, "address 0x%x of a %d-byte word is not %d-byte aligned", addr, size, size)
 	}
 	if j.userBases[pe] == 0 {
-		return 0, 0, errcode.New(errcode.NotSupported, "PE %d is not load/store reachable and this build has no network engine", pe)
+		return wordRef{off: off}, nil
 	}
-	return j.userBases[pe] + off, j.wakeBlock(pe), nil
+	return wordRef{off: off, addr: j.userBases[pe] + off, wake: j.wakeBlock(pe)}, nil
 }
 
 func atomic32(op int, p, wake uintptr, v, cond int32) (int32, error) {

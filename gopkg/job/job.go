@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/engine"
 	"github.com/pyshmem/shmem/gopkg/errcode"
 	"github.com/pyshmem/shmem/gopkg/heap"
+	"github.com/pyshmem/shmem/gopkg/netengine"
 	"github.com/pyshmem/shmem/gopkg/team"
 )
 
@@ -35,6 +36,8 @@ type Job struct {
 	alloc   *heap.Allocator
 
 	rma      engine.Transport
+	net      *netengine.Engine // nil when every PE is mapped here
+	secret   []byte
 	teams    *team.Table
 	teamSync teamState
 
@@ -50,6 +53,7 @@ type peerInfo struct {
 	Host    string
 	Segment string
 	MemSize uintptr
+	Secret  []byte // rank 0 only: the job secret every data connection must prove
 }
 
 // Start initialises a job: heap, rendezvous, peer mapping, engine, teams.
@@ -110,6 +114,9 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 // from then on no crash can leave it behind in /dev/shm.
 func (j *Job) mapPeers() error {
 	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+	if j.opts.Rank == 0 {
+		me.Secret = newSecret()
+	}
 	blob, _ := json.Marshal(me)
 	all, err := j.sess.Allgather("init/peers", nil, blob)
 	if err != nil {
@@ -149,11 +156,7 @@ func (j *Job) mapPeers() error {
 		j.peers[pe] = seg
 		j.userBases[pe], j.syncBases[pe] = seg.UserBase(), seg.Base
 	}
-	if !j.allLocal && j.opts.Engine != EngineROCE {
-		// The network engine arrives with the multi-host issue; until then
-		// a job whose PEs cannot all map each other cannot move data.
-		return errcode.New(errcode.NotSupported, "PEs on other hosts need the network engine, not available in this build")
-	}
+	j.secret = infos[0].Secret
 	if err := j.sess.Barrier("init/mapped", nil); err != nil {
 		return errcode.Wrap(errcode.BootstrapError, err, "waiting for every PE to map the heaps")
 	}
@@ -163,17 +166,34 @@ func (j *Job) mapPeers() error {
 	return nil
 }
 
-func (j *Job) startEngine() (err error) {
+// startEngine starts the engine of the mapped PEs (MTE, or SDMA when asked
+// for) and, when some PEs are not mapped here, the network engine and a
+// router in front of both.
+func (j *Job) startEngine() error {
 	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize}
-	switch j.opts.Engine {
-	case EngineSDMA:
-		j.rma, err = engine.NewCopyEngine(cfg)
-	case EngineMTE:
-		j.rma, err = engine.NewDirect(cfg)
-	default:
-		return errcode.New(errcode.NotSupported, "the ROCE engine needs the network transport, not available in this build")
+	var local engine.Transport
+	var err error
+	if j.opts.Engine == EngineSDMA {
+		local, err = engine.NewCopyEngine(cfg)
+	} else {
+		local, err = engine.NewDirect(cfg)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	j.rma = local
+	if j.allLocal {
+		return nil
+	}
+	remote := make([]bool, j.opts.Size)
+	for pe, base := range j.userBases {
+		remote[pe] = base == 0
+	}
+	if j.net, err = j.startNetwork(remote); err != nil {
+		return err
+	}
+	j.rma = &router{local: local, net: j.net, remote: remote}
+	return nil
 }
 
 // Finalize completes outstanding transfers, meets the other PEs and releases

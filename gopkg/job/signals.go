@@ -19,7 +19,7 @@ func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi b
 	if value < math.MinInt32 || value > math.MaxInt32 {
 		return errcode.New(errcode.InvalidValue, "signal %d does not fit the 32-bit signal word", value)
 	}
-	word, wake, err := j.word(sig, 4, pe)
+	w, err := j.word(sig, 4, pe)
 	if err != nil {
 		return errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
@@ -29,16 +29,16 @@ func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi b
 			return err
 		}
 	}
-	return j.rma.PutSignal(pe, off, src, n, engine.Signal{Word: word, Wake: wake, Op: op, Value: int32(value)}, nbi)
+	return j.rma.PutSignal(pe, off, src, n, engine.Signal{Word: w.addr, Off: w.off, Wake: w.wake, Op: op, Value: int32(value)}, nbi)
 }
 
 // SignalFetch reads this PE's signal word at symmetric address sig.
 func (j *Job) SignalFetch(sig uintptr) (int32, error) {
-	word, _, err := j.word(sig, 4, j.opts.Rank)
+	w, err := j.word(sig, 4, j.opts.Rank)
 	if err != nil {
 		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
-	return signal.Fetch32(word), nil
+	return signal.Fetch32(w.addr), nil
 }
 
 // SignalWaitUntil waits until this PE's signal word at sig compares to
@@ -48,12 +48,12 @@ func (j *Job) SignalWaitUntil(sig uintptr, cmp int, value int64) (int32, error) 
 	if value < math.MinInt32 || value > math.MaxInt32 {
 		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit the 32-bit signal word", value)
 	}
-	word, wake, err := j.word(sig, 4, j.opts.Rank)
+	w, err := j.word(sig, 4, j.opts.Rank)
 	if err != nil {
 		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
 	for {
-		got, err := signal.WaitUntil32(word, wake, cmp, int32(value), lostCheckInterval)
+		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return got, err
 		}

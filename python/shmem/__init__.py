@@ -15,6 +15,30 @@ from ._attrs import (
     OptionalAttr,
     TeamConfig,
 )
+from ._collective import (
+    alltoall,
+    and_reduce,
+    broadcast,
+    fcollect,
+    max_reduce,
+    min_reduce,
+    or_reduce,
+    prod_reduce,
+    reduce,
+    shmem_alltoall,
+    shmem_and_reduce,
+    shmem_broadcast,
+    shmem_fcollect,
+    shmem_max_reduce,
+    shmem_min_reduce,
+    shmem_or_reduce,
+    shmem_prod_reduce,
+    shmem_reduce,
+    shmem_sum_reduce,
+    shmem_xor_reduce,
+    sum_reduce,
+    xor_reduce,
+)
 from ._device import get_ffts_config, mte_set_ub_params
 from ._errors import (
     SHMEM_BOOTSTRAP_ERROR,

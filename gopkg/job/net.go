@@ -1,0 +1,54 @@
+package job
+
+import (
+	"crypto/rand"
+	"encoding/json"
+
+	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/netengine"
+)
+
+// newSecret is the job secret rank 0 hands out at the rendezvous: a data
+// connection that cannot prove it is refused, so a process outside the job
+// cannot write into a heap.
+func newSecret() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// startNetwork starts this PE's network engine on the interface through
+// which it reached rank 0, exchanges the engines' addresses and connects to
+// every PE marked remote.
+func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
+	e, err := netengine.Listen(netengine.Config{
+		Rank: j.opts.Rank, Size: j.opts.Size,
+		HeapBase: j.seg.UserBase(), HeapSize: j.seg.UserSize(), WakeBlock: j.wakeBlock(j.opts.Rank),
+		Secret: j.secret, ListenHost: j.sess.LocalHost(), ChunkSize: j.opts.ChunkSize,
+		DialTimeout: j.opts.CreateTimeout,
+	})
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BootstrapError, err, "starting the network engine")
+	}
+	blob, _ := json.Marshal(e.Addr())
+	all, err := j.sess.Allgather("init/net", nil, blob)
+	if err == nil {
+		addrs := make([]string, len(all))
+		for pe, b := range all {
+			if err = json.Unmarshal(b, &addrs[pe]); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = e.Connect(addrs, remote)
+		}
+	}
+	if err == nil {
+		err = j.sess.Barrier("init/net", nil)
+	}
+	if err != nil {
+		_ = e.Close()
+		return nil, errcode.Wrap(errcode.BootstrapError, err, "connecting the network engine")
+	}
+	return e, nil
+}
