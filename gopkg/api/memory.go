@@ -8,6 +8,8 @@ import (
 
 // Malloc is shmem_malloc: the symmetric address, or 0 with an error saying
 // why the block could not be had (the facade logs it and returns 0).
+// Arguments are checked inside the collective, so that one PE's bad argument
+// fails every PE instead of leaving the others waiting.
 func Malloc(n int64) (p int64, err error) {
 	defer recoverInto(&err)
 	return alloc(n, 0, false)
@@ -16,21 +18,20 @@ func Malloc(n int64) (p int64, err error) {
 // Calloc is shmem_calloc: nmemb*size zeroed bytes on every PE.
 func Calloc(nmemb, n int64) (p int64, err error) {
 	defer recoverInto(&err)
-	if nmemb < 0 || n < 0 {
-		return 0, errcode.New(errcode.InvalidValue, "nmemb %d and size %d must not be negative", nmemb, n)
+	total := int64(-1) // a size no PE accepts: negative or overflowing products
+	if nmemb >= 0 && n >= 0 {
+		if hi, lo := bits.Mul64(uint64(nmemb), uint64(n)); hi == 0 && lo <= 1<<62 {
+			total = int64(lo)
+		}
 	}
-	hi, total := bits.Mul64(uint64(nmemb), uint64(n))
-	if hi != 0 || total > 1<<62 {
-		return 0, errcode.New(errcode.MallocFailed, "nmemb %d * size %d overflows", nmemb, n)
-	}
-	return alloc(int64(total), 0, true)
+	return alloc(total, 0, true)
 }
 
 // Align is shmem_align: like Malloc, aligned to alignment (a power of two).
 func Align(alignment, n int64) (p int64, err error) {
 	defer recoverInto(&err)
-	if alignment <= 0 || alignment&(alignment-1) != 0 {
-		return 0, errcode.New(errcode.InvalidValue, "alignment %d is not a power of two", alignment)
+	if alignment == 0 {
+		alignment = -1 // not a power of two: fails inside the collective
 	}
 	return alloc(n, alignment, false)
 }
@@ -40,23 +41,21 @@ func alloc(n, alignment int64, zero bool) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n < 0 {
-		return 0, errcode.New(errcode.InvalidValue, "size %d is negative", n)
-	}
-	p, err := j.Malloc(uintptr(n), uintptr(alignment), zero)
+	p, err := j.Malloc(n, alignment, zero)
 	return int64(p), err
 }
 
-// Free is shmem_free (collective); 0 is a no-op.
+// Free is shmem_free (collective); 0 is a no-op. Even a pointer that is not
+// an address at all goes into the collective, to fail on every PE together.
 func Free(ptr int64) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
 		return 0, err
 	}
-	p, err := addr(ptr, "ptr")
-	if err != nil {
-		return 0, err
+	p := uintptr(ptr)
+	if ptr < 0 {
+		p = ^uintptr(0)
 	}
 	return 0, j.Free(p)
 }

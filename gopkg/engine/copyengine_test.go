@@ -40,29 +40,33 @@ func TestNBIOverlaps(t *testing.T) {
 	require.Less(t, nbi*20, blocking, "NBI put did not return early")
 }
 
-// TestBigTransferUsesEveryWorker: chunks of one transfer are spread.
+// TestBigTransferUsesEveryWorker: chunks of one transfer are spread over the
+// workers, and a blocking caller copies chunks too instead of only waiting.
 func TestBigTransferUsesEveryWorker(t *testing.T) {
 	h := mmapHeaps(t, 2, overlapSize)
 	src := mmapBytes(t, overlapSize)
 	tr := openEngine(t, engineKinds[1], h.config())
-	require.NoError(t, tr.Put(1, 0, addrOf(src), overlapSize))
 	e := tr.(*copyEngine)
-	total := uint64(0)
-	for w := range e.copied {
-		c := e.copied[w].Load()
-		require.NotZero(t, c, "worker %d copied no chunk", w)
-		total += c
+	copied := func() (total uint64) {
+		for w := range e.copied {
+			total += e.copied[w].Load()
+		}
+		return total + e.callerCopied.Load()
 	}
+	require.NoError(t, tr.PutNBI(1, 0, addrOf(src), overlapSize))
+	require.NoError(t, tr.Quiet())
+	for w := range e.copied {
+		require.NotZero(t, e.copied[w].Load(), "worker %d copied no chunk", w)
+	}
+	total := copied()
 	require.Equal(t, uint64(overlapSize/DefaultChunkSize), total)
 
-	// A new chunk size applies to the next transfer.
+	// A new chunk size applies to the next transfer; a blocking put's chunks
+	// are shared between its caller and the workers.
 	require.NoError(t, tr.SetChunkSize(4<<20))
 	require.NoError(t, tr.Put(1, 0, addrOf(src), overlapSize))
-	after := uint64(0)
-	for w := range e.copied {
-		after += e.copied[w].Load()
-	}
-	require.Equal(t, total+overlapSize/(4<<20), after)
+	require.Equal(t, total+overlapSize/(4<<20), copied())
+	require.NotZero(t, e.callerCopied.Load(), "the blocking caller copied nothing itself")
 }
 
 // TestFenceCompletesEarlierPuts: the copy engine's Fence waits for the NBI

@@ -46,6 +46,10 @@ func (r *request) copyRange(lo, hi uintptr) (err error) {
 			err = r.faultError(fault, lo, hi)
 		}
 	}()
+	if hi-lo >= bigCopy {
+		copyBig(dst, src, hi-lo)
+		return nil
+	}
 	copy(bytesAt(dst, hi-lo), bytesAt(src, hi-lo))
 	return nil
 }

@@ -2,6 +2,7 @@ package job
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/pyshmem/shmem/gopkg/errcode"
 	"github.com/pyshmem/shmem/native"
@@ -11,40 +12,93 @@ import (
 // few bytes off its source modulo 64 runs many times slower on these CPUs.
 const minAlign = 64
 
+// heapCall is one PE's side of a collective malloc or free. Every PE sends
+// it whatever it was given, valid or not, so that a PE with a bad argument
+// still meets the others: they all fail together instead of one PE skipping
+// the exchange and pairing its next call with the others' current one.
+type heapCall struct {
+	kind  byte // 'm' malloc, 'f' free
+	size  int64
+	align int64
+	off   int64 // free: offset of the block
+	bad   string
+}
+
+func (c heapCall) encode() []byte {
+	b := make([]byte, 25, 25+len(c.bad))
+	b[0] = c.kind
+	binary.LittleEndian.PutUint64(b[1:], uint64(c.size))
+	binary.LittleEndian.PutUint64(b[9:], uint64(c.align))
+	binary.LittleEndian.PutUint64(b[17:], uint64(c.off))
+	return append(b, c.bad...)
+}
+
+func decodeHeapCall(b []byte) (heapCall, bool) {
+	if len(b) < 25 {
+		return heapCall{}, false
+	}
+	return heapCall{kind: b[0], size: int64(binary.LittleEndian.Uint64(b[1:])),
+		align: int64(binary.LittleEndian.Uint64(b[9:])), off: int64(binary.LittleEndian.Uint64(b[17:])),
+		bad: string(b[25:])}, true
+}
+
+// agree exchanges this PE's heap call with every PE and fails on all of them
+// when any PE's call is bad or differs from this one.
+func (j *Job) agree(mine heapCall) error {
+	all, err := j.sess.Allgather("heap", nil, mine.encode())
+	if err != nil {
+		return errcode.Wrap(errcode.BootstrapError, err, "heap agreement")
+	}
+	for pe, raw := range all {
+		other, ok := decodeHeapCall(raw)
+		switch {
+		case !ok:
+			return errcode.New(errcode.InnerError, "PE %d sent an unreadable heap request", pe)
+		case other.bad != "":
+			return errcode.New(errcode.InvalidParam, "PE %d: %s", pe, other.bad)
+		case other.kind != mine.kind || other.size != mine.size || other.align != mine.align || other.off != mine.off:
+			return errcode.New(errcode.InvalidParam, "PEs made different calls: PE %d asked for %s, PE %d for %s",
+				j.opts.Rank, mine.describe(), pe, other.describe())
+		}
+	}
+	return nil
+}
+
+func (c heapCall) describe() string {
+	if c.kind == 'f' {
+		return fmt.Sprintf("free of the block at offset %d", c.off)
+	}
+	return fmt.Sprintf("%d bytes aligned to %d", c.size, c.align)
+}
+
 // Malloc is the collective allocation behind shmem_malloc/calloc/align. Every
 // PE passes the same size and alignment in the same order and gets the same
-// offset. When the PEs disagree or the heap is full every PE gets 0 and the
-// error says why; zero asks for the block to be cleared on every PE before
-// any PE returns.
-func (j *Job) Malloc(size, align uintptr, zero bool) (uintptr, error) {
+// offset. When any PE's arguments are bad, the PEs disagree or the heap is
+// full, every PE gets 0 and the error says why. alignment 0 means the
+// default; zero asks for the block to be cleared on every PE before any PE
+// returns.
+func (j *Job) Malloc(size, alignment int64, zero bool) (uintptr, error) {
+	call := heapCall{kind: 'm', size: size, align: max(alignment, minAlign)}
+	switch {
+	case size < 0:
+		call.bad = fmt.Sprintf("size %d is negative", size)
+	case alignment < 0 || alignment&(alignment-1) != 0:
+		call.bad = fmt.Sprintf("alignment %d is not a power of two", alignment)
+	}
+	if err := j.agree(call); err != nil {
+		return 0, err
+	}
 	if size == 0 {
 		return 0, nil
 	}
-	if align < minAlign {
-		align = minAlign
-	}
-	var req [16]byte
-	binary.LittleEndian.PutUint64(req[:8], uint64(size))
-	binary.LittleEndian.PutUint64(req[8:], uint64(align))
-	all, err := j.sess.Allgather("heap", nil, req[:])
-	if err != nil {
-		return 0, errcode.Wrap(errcode.BootstrapError, err, "malloc agreement")
-	}
-	for pe, r := range all {
-		if string(r) != string(req[:]) {
-			return 0, errcode.New(errcode.InvalidParam,
-				"PEs asked for different allocations: PE %d size %d align %d, PE %d size %d align %d",
-				j.opts.Rank, size, align, pe, binary.LittleEndian.Uint64(r[:8]), binary.LittleEndian.Uint64(r[8:]))
-		}
-	}
 	j.allocMu.Lock()
-	off, err := j.alloc.Alloc(size, align)
+	off, err := j.alloc.Alloc(uintptr(size), uintptr(call.align))
 	j.allocMu.Unlock()
 	if err != nil {
 		return 0, err
 	}
 	if zero {
-		clear(native.View(j.userBases[j.opts.Rank]+off, size))
+		clear(native.View(j.userBases[j.opts.Rank]+off, uintptr(size)))
 		if err := j.BarrierAll(); err != nil {
 			return 0, err
 		}
@@ -52,31 +106,33 @@ func (j *Job) Malloc(size, align uintptr, zero bool) (uintptr, error) {
 	return j.userBases[j.opts.Rank] + off, nil
 }
 
-// Free is the collective shmem_free. A pointer that Malloc did not return, a
-// double free, or PEs freeing different blocks raise an error on every PE and
-// free nothing.
+// Free is the collective shmem_free; 0 frees nothing. A pointer that Malloc
+// did not return, a double free, or PEs freeing different blocks raise an
+// error on every PE and free nothing.
 func (j *Job) Free(addr uintptr) error {
+	call := heapCall{kind: 'f', off: -1}
+	if addr != 0 {
+		off, ok := j.localOffset(addr, 1)
+		if _, isBlock := j.blockSize(off); !ok || !isBlock {
+			call.bad = fmt.Sprintf("0x%x is not a block from shmem_malloc (never allocated, already freed, or inside a block)", addr)
+		}
+		call.off = int64(off)
+	}
+	if err := j.agree(call); err != nil {
+		return err
+	}
 	if addr == 0 {
 		return nil
 	}
-	var req [8]byte
-	binary.LittleEndian.PutUint64(req[:], uint64(addr-j.userBases[j.opts.Rank]))
-	all, err := j.sess.Allgather("heap", nil, req[:])
-	if err != nil {
-		return errcode.Wrap(errcode.BootstrapError, err, "free agreement")
-	}
-	for pe, r := range all {
-		if string(r) != string(req[:]) {
-			return errcode.New(errcode.InvalidParam, "PEs freed different blocks (PE %d and PE %d disagree)", j.opts.Rank, pe)
-		}
-	}
-	off, ok := j.localOffset(addr, 1)
-	if !ok {
-		return errcode.New(errcode.InvalidParam, "0x%x is not an address in the symmetric heap", addr)
-	}
 	j.allocMu.Lock()
 	defer j.allocMu.Unlock()
-	return j.alloc.Free(off)
+	return j.alloc.Free(uintptr(call.off))
+}
+
+func (j *Job) blockSize(off uintptr) (uintptr, bool) {
+	j.allocMu.Lock()
+	defer j.allocMu.Unlock()
+	return j.alloc.BlockSize(off)
 }
 
 // localOffset turns an address in this PE's user heap into its offset, when

@@ -37,7 +37,7 @@ class LocalBuffer:
         self.view = _PyBuffer()
         try:
             _get_buffer(obj, ctypes.byref(self.view), _PyBUF_WRITABLE if writable else _PyBUF_SIMPLE)
-        except BufferError as exc:
+        except (BufferError, ValueError) as exc:  # NumPy says ValueError for read-only or strided arrays
             self.view = None
             need = "a writable, contiguous buffer" if writable else "a contiguous buffer"
             raise ShmemError(SHMEM_INVALID_PARAM, f"{what} must be an address or {need}: {exc}") from None
@@ -46,8 +46,9 @@ class LocalBuffer:
             raise TypeError(f"{what} must be an int address or a buffer-protocol object, "
                             f"not {type(obj).__name__}") from None
         if self.view.len < nbytes:
+            have = self.view.len
             self.release()
-            raise ShmemError(SHMEM_INVALID_PARAM, f"{what} holds {self.view.len} bytes, elem_size asks for {nbytes}")
+            raise ShmemError(SHMEM_INVALID_PARAM, f"{what} holds {have} bytes, elem_size asks for {nbytes}")
         self.address = self.view.buf or 0
 
     def release(self) -> None:

@@ -1,0 +1,539 @@
+"""One-sided data movement between real PE processes: put, get, their _nbi forms, quiet and fence, under the MTE
+(load/store by the caller) and SDMA (copy-engine workers) engines.
+
+Data is checked byte for byte against per-PE random streams that every PE can regenerate, and the bytes around
+every destination range are checked untouched. Misbehaving arguments must give ShmemError, never a crash."""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import shmem
+import spmd
+
+MIB = 1 << 20
+SIZES = [1, 7, 8, 63, 64, 4095, 4097, 65537, MIB + 3, 16 * MIB]
+ENGINES = ["MTE", "SDMA"]
+
+# Shared by every PE body. init() sets the engine one of the two ways the API offers, so both are exercised:
+# MTE through an InitAttr given to shmem_init, SDMA through shmem_set_attributes + the engine setter.
+PRELUDE = """
+import time
+import numpy as np
+import shmem
+def init(engine, mem, how=None):
+    how = how or ("attr" if engine == "MTE" else "setter")
+    attr = shmem.InitAttr()
+    if how == "attr":
+        attr.my_rank, attr.n_ranks, attr.local_mem_size, attr.ip_port = RANK, NPES, mem, IP_PORT
+        attr.option_attr.data_op_engine_type = shmem.OpEngineType[engine]
+        assert shmem.shmem_init(attr) == 0
+    else:
+        assert shmem.shmem_set_attributes(RANK, NPES, mem, IP_PORT, attr) == 0
+        assert shmem.shmem_set_data_op_engine_type(attr, shmem.OpEngineType[engine]) == 0
+        assert shmem.shmem_init(RANK, NPES, mem) == 0
+def stream(pe, n):
+    # PE pe's random bytes: any PE can regenerate them to check what it received.
+    return np.frombuffer(np.random.default_rng(1000 + pe).bytes(n), np.uint8)
+def code_of(fn, *args):
+    try:
+        fn(*args)
+    except shmem.ShmemError as e:
+        return e.code
+    return "no error"
+"""
+
+
+def run(n, body, timeout=45, **kw):
+    return spmd.run(n, PRELUDE + textwrap.dedent(body), timeout=timeout, **kw)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_all_pairs_all_sizes_unaligned_byte_for_byte(engine):
+    """4 PEs; every PE targets every PE (itself too) with every size, for put, get, put_nbi and get_nbi."""
+    results = run(4, f"""
+        SIZES = {SIZES}
+        MAXN = max(SIZES)
+        SLOT = MAXN + 256
+        init("{engine}", NPES * SLOT + SLOT + (1 << 20))
+        streams = [stream(pe, MAXN + 128) for pe in range(NPES)]
+        inbox = shmem.shmem_malloc(NPES * SLOT)          # slot i on PE j: what initiator i sent to j
+        outbox = shmem.shmem_malloc(MAXN + 128)          # what gets read from this PE
+        box = np.frombuffer(shmem.buffer(inbox, NPES * SLOT), np.uint8)
+        np.frombuffer(shmem.buffer(outbox, MAXN + 128), np.uint8)[:] = streams[RANK]
+        def offsets(i, j, n):
+            # Unaligned and different for every (initiator, target, size); (0, 0) once in a while.
+            return (i * 13 + j * 29 + n) % 61 * (n % 5 != 0), (i * 7 + j * 17 + n) % 53 + 1
+        failures = {{}}
+        for op in ("put", "put_nbi"):
+            fn = getattr(shmem, "shmem_" + op.replace("put", "putmem"))
+            for n in SIZES:
+                box[:] = 0xEE
+                shmem.shmem_barrier_all()
+                for j in range(NPES):
+                    so, do = offsets(RANK, j, n)
+                    fn(inbox + RANK * SLOT + do, streams[RANK].ctypes.data + so, n, j)
+                if op == "put_nbi":
+                    shmem.shmem_quiet()
+                shmem.shmem_barrier_all()
+                for i in range(NPES):
+                    so, do = offsets(i, RANK, n)
+                    got = box[i * SLOT:(i + 1) * SLOT]
+                    if not np.array_equal(got[do:do + n], streams[i][so:so + n]):
+                        failures.setdefault(op, []).append(["data", i, n])
+                    if got[do - 1] != 0xEE or got[do + n] != 0xEE:
+                        failures.setdefault(op, []).append(["overrun", i, n])
+        for op in ("get", "get_nbi"):
+            fn = getattr(shmem, "shmem_" + op.replace("get", "getmem"))
+            for n in SIZES:
+                dsts = [np.full(n + 128, 0xEE, np.uint8) for _ in range(NPES)]
+                for j in range(NPES):
+                    so, do = offsets(RANK, j, n)
+                    fn(dsts[j].ctypes.data + do, outbox + so, n, j)
+                if op == "get_nbi":
+                    shmem.shmem_quiet()
+                for j in range(NPES):
+                    so, do = offsets(RANK, j, n)
+                    if not np.array_equal(dsts[j][do:do + n], streams[j][so:so + n]):
+                        failures.setdefault(op, []).append(["data", j, n])
+                    if dsts[j][do - 1] != 0xEE or dsts[j][do + n] != 0xEE:
+                        failures.setdefault(op, []).append(["overrun", j, n])
+        shmem.shmem_barrier_all()
+        shmem.shmem_finialize()
+        report(failures)
+    """, timeout=90)
+    for pe in results:
+        assert pe.report == {}, f"PE {pe.rank}: {pe.report}"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_local_side_as_address_bytes_bytearray_memoryview_and_numpy(engine):
+    results = run(2, f"""
+        init("{engine}", 4 << 20)
+        peer = 1 - RANK
+        sym = shmem.shmem_malloc(2 << 20)
+        view = np.frombuffer(shmem.buffer(sym, 2 << 20), np.uint8)
+        failures = []
+        for n in (1, 4097, 65537 + 3):
+            data = stream(RANK * 10 + n % 7, n)
+            def sources():
+                raw = data.tobytes()
+                keep = np.zeros(n + 3, np.uint8)
+                keep[3:] = data
+                f64 = np.zeros((n + 7) // 8, np.float64)
+                f64.view(np.uint8)[:n] = data
+                return [("int", data.ctypes.data), ("bytes", raw), ("bytearray", bytearray(raw)),
+                        ("memoryview", memoryview(raw)), ("memoryview slice", memoryview(bytearray(b"..." + raw))[3:]),
+                        ("numpy", data.copy()), ("numpy slice", keep[3:]), ("numpy float64 2d", f64.reshape(1, -1))]
+            # every (call, source) pair writes its own slot of the peer's block: one barrier for all of them
+            slot = n + 64
+            view[:16 * slot] = 0
+            shmem.shmem_barrier_all()
+            alive = []      # an nbi source must live (untouched) until the quiet
+            for p, put in enumerate(("shmem_putmem", "shmem_putmem_nbi")):
+                alive.append(sources())
+                for k, (_, src) in enumerate(alive[-1]):
+                    getattr(shmem, put)(sym + (8 * p + k) * slot, src, n, peer)
+            shmem.shmem_quiet()
+            del alive
+            shmem.shmem_barrier_all()
+            mine = stream(peer * 10 + n % 7, n)
+            for p, put in enumerate(("shmem_putmem", "shmem_putmem_nbi")):
+                for k, (name, _) in enumerate(sources()):
+                    at = (8 * p + k) * slot
+                    if not np.array_equal(view[at:at + n], mine) or view[at + n] != 0:
+                        failures.append([put, name, n])
+            shmem.shmem_barrier_all()
+            view[:n] = data
+            shmem.shmem_barrier_all()
+            theirs = stream(peer * 10 + n % 7, n)
+            for get in ("shmem_getmem", "shmem_getmem_nbi"):
+                dsts = {{"int": np.zeros(n, np.uint8), "bytearray": bytearray(n),
+                         "memoryview": memoryview(bytearray(n + 5))[5:], "numpy": np.zeros(n, np.uint8),
+                         "numpy float64 2d": np.zeros((1, (n + 7) // 8), np.float64)}}
+                for name, dst in dsts.items():
+                    getattr(shmem, get)(dst.ctypes.data if name == "int" else dst, sym, n, peer)
+                    shmem.shmem_quiet()
+                    got = np.frombuffer(dst, np.uint8) if name != "numpy float64 2d" else dst.view(np.uint8).ravel()
+                    if not np.array_equal(got[:n], theirs):
+                        failures.append([get, name, n])
+            shmem.shmem_barrier_all()
+        shmem.shmem_finialize()
+        report(failures)
+    """)
+    for pe in results:
+        assert pe.report == [], f"PE {pe.rank}: {pe.report}"
+
+
+@pytest.fixture
+def one_pe():
+    """A job of one PE in the test process (the facade's argument handling needs no peers)."""
+    assert shmem.shmem_init(0, 1, 1 << 20) == 0
+    try:
+        sym = shmem.shmem_malloc(8192)
+        shmem.buffer(sym, 8192)[:] = b"\x55" * 8192
+        yield sym
+        assert bytes(shmem.buffer(sym, 8192)) == b"\x55" * 8192, "a rejected call wrote into the heap"
+    finally:
+        shmem.shmem_finialize()
+
+
+def _code(fn, *args):
+    with pytest.raises(shmem.ShmemError) as err:
+        fn(*args)
+    return err.value.code
+
+
+@pytest.mark.parametrize("get", [shmem.shmem_getmem, shmem.shmem_getmem_nbi])
+def test_get_into_a_read_only_buffer_raises_invalid_param(one_pe, get):
+    assert _code(get, bytes(64), one_pe, 64, 0) == shmem.SHMEM_INVALID_PARAM
+    assert _code(get, memoryview(bytes(64)), one_pe, 64, 0) == shmem.SHMEM_INVALID_PARAM
+
+
+@pytest.mark.parametrize("fn", [shmem.shmem_putmem, shmem.shmem_getmem])
+def test_wrong_local_types_are_type_errors(one_pe, fn):
+    for bad in ("text", 1.5, None, [0] * 8):
+        with pytest.raises(TypeError):
+            if fn is shmem.shmem_putmem:
+                fn(one_pe, bad, 4, 0)
+            else:
+                fn(bad, one_pe, 4, 0)
+
+
+@pytest.mark.parametrize("fn", [shmem.shmem_getmem, shmem.shmem_getmem_nbi, shmem.shmem_putmem])
+def test_read_only_or_strided_numpy_raises_invalid_param(one_pe, fn):
+    import numpy as np
+
+    read_only = np.zeros(64, np.uint8)
+    read_only.flags.writeable = False
+    strided = np.zeros(128, np.uint8)[::2]
+    for local in ([read_only, strided] if fn is not shmem.shmem_putmem else [strided]):
+        if fn is shmem.shmem_putmem:
+            assert _code(fn, one_pe, local, 64, 0) == shmem.SHMEM_INVALID_PARAM
+        else:
+            assert _code(fn, local, one_pe, 64, 0) == shmem.SHMEM_INVALID_PARAM
+    assert (read_only == 0).all()
+
+
+@pytest.mark.parametrize("fn", [shmem.shmem_putmem, shmem.shmem_putmem_nbi, shmem.shmem_getmem,
+                                shmem.shmem_getmem_nbi])
+def test_too_short_local_buffer_raises_invalid_param(one_pe, fn):
+    import numpy as np
+
+    for local, n in ((bytearray(63), 64), (np.zeros(7, np.float64), 64), (bytearray(8191), 8192)):
+        if fn in (shmem.shmem_putmem, shmem.shmem_putmem_nbi):
+            assert _code(fn, one_pe, local, n, 0) == shmem.SHMEM_INVALID_PARAM
+        else:
+            assert _code(fn, local, one_pe, n, 0) == shmem.SHMEM_INVALID_PARAM
+    shmem.shmem_quiet()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bad_arguments_raise_shmem_error_never_crash(engine):
+    results = run(2, f"""
+        MEM = 1 << 20
+        init("{engine}", MEM)
+        peer = 1 - RANK
+        base = shmem.shmem_malloc(4096)     # the first block starts the user heap
+        local = np.zeros(1 << 17, np.uint8)
+        L = local.ctypes.data
+        codes = {{}}
+        def check(name, fn, *args):
+            codes.setdefault(name, []).append(code_of(fn, *args))
+        put, get, put_nbi, get_nbi = (shmem.shmem_putmem, shmem.shmem_getmem,
+                                      shmem.shmem_putmem_nbi, shmem.shmem_getmem_nbi)
+        for pe in (-1, NPES, 1000):
+            check("unknown pe", put, base, L, 8, pe)
+            check("unknown pe", get, L, base, 8, pe)
+            check("unknown pe", put_nbi, base, L, 8, pe)
+            check("unknown pe", get_nbi, L, base, 8, pe)
+        for dst, n in ((base + MEM - 10, 100), (base + MEM, 1), (base, MEM + 1), (base + 64, 1 << 62),
+                       (base - 64, 128)):
+            check("past the heap", put, dst, L, n, peer)
+            check("past the heap", get, L, dst, n, peer)
+            check("past the heap", put_nbi, dst, L, n, peer)
+        for sym in (L, 8, 1 << 47):
+            check("not symmetric", put, sym, L, 8, peer)
+            check("not symmetric", get, L, sym, 8, peer)
+        for n in (8, 65536):       # 65536: handed to a copy-engine worker under SDMA
+            for bad in (8, (1 << 63) - 4096, 1 << 46):
+                check("unmapped local", put, base, bad, n, peer)
+                check("unmapped local", get, bad, base, n, peer)
+                # nbi: the error comes from the call or from the next quiet, but it comes
+                try:
+                    put_nbi(base, bad, n, peer)
+                    shmem.shmem_quiet()
+                    codes.setdefault("unmapped local nbi", []).append("no error")
+                except shmem.ShmemError as e:
+                    codes.setdefault("unmapped local nbi", []).append(e.code)
+        check("negative size", put, base, L, -1, peer)
+        check("negative size", get, L, base, -8, peer)
+        check("negative address", put, -64, L, 8, peer)
+        check("negative address", get, -8, base, 8, peer)
+        # elem_size 0 does nothing, whatever the pointers are
+        np.frombuffer(shmem.buffer(base, 4096), np.uint8)[:] = 7
+        shmem.shmem_barrier_all()
+        for fn, args in ((put, (base, 8, 0, peer)), (get, (8, base, 0, peer)), (put_nbi, (base, 0, 0, peer)),
+                         (get_nbi, (L, base + MEM - 1, 0, peer)), (put, (base, b"", 0, peer)),
+                         (get, (bytearray(), base, 0, peer))):
+            check("size 0", fn, *args)
+        shmem.shmem_quiet()
+        # after all that the job still works
+        put(base + 64, np.full(64, RANK + 1, np.uint8), 64, peer)
+        shmem.shmem_barrier_all()
+        intact = np.frombuffer(shmem.buffer(base, 4096), np.uint8)
+        after = [bool((intact[:64] == 7).all()), bool((intact[64:128] == peer + 1).all()),
+                 bool((intact[128:] == 7).all())]
+        shmem.shmem_finialize()
+        report([codes, after])
+    """)
+    for pe in results:
+        codes, after = pe.report
+        assert after == [True, True, True]
+        assert codes["size 0"] == ["no error"] * 6
+        del codes["size 0"]
+        assert {k: set(v) for k, v in codes.items()} == {k: {-1} for k in codes}, codes
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_python_threads_put_concurrently_into_disjoint_regions(engine):
+    results = run(2, f"""
+        import threading
+        init("{engine}", 8 << 20)
+        THREADS, REGION = 4, 1 << 20
+        peer = 1 - RANK
+        sym = shmem.shmem_malloc(THREADS * REGION)
+        view = np.frombuffer(shmem.buffer(sym, THREADS * REGION), np.uint8)
+        view[:] = 0
+        shmem.shmem_barrier_all()
+        start = threading.Barrier(THREADS)
+        errors = []
+        def worker(t):
+            try:
+                data = stream(10 * RANK + t, REGION)
+                start.wait()
+                pos = 0
+                for k in range(60):
+                    n = [1, 100, 4097, 20000, 70001][k % 5]
+                    n = min(n, REGION - pos)
+                    fn = shmem.shmem_putmem_nbi if k % 3 == 0 else shmem.shmem_putmem
+                    fn(sym + t * REGION + pos, data.ctypes.data + pos, n, peer)
+                    pos += n
+                shmem.shmem_quiet()
+                assert pos == REGION
+                # read it back with gets from this thread too
+                back = np.zeros(pos, np.uint8)
+                shmem.shmem_getmem(back, sym + t * REGION, pos, peer)
+                if not np.array_equal(back, data[:pos]):
+                    errors.append(["get", t])
+                return pos
+            except Exception as e:
+                errors.append(repr(e))
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        shmem.shmem_barrier_all()
+        for t in range(THREADS):
+            data = stream(10 * peer + t, REGION)
+            if not np.array_equal(view[t * REGION:(t + 1) * REGION], data):
+                errors.append(["data", t])
+        shmem.shmem_finialize()
+        report(errors)
+    """)
+    for pe in results:
+        assert pe.report == [], f"PE {pe.rank}: {pe.report}"
+
+
+@pytest.mark.parametrize(("engine", "how"), [("SDMA", "attr"), ("SDMA", "setter"), ("MTE", "setter")])
+def test_sdma_nbi_overlaps_with_python_and_quiet_completes(engine, how):
+    """A 64 MiB putmem_nbi under SDMA returns long before a blocking putmem of the same size would; the copy
+    progresses while Python runs (seen through the peer's mapped heap before any quiet); quiet completes it.
+    Under MTE the nbi call does the copy itself: it takes as long as the blocking one."""
+    results = run(2, f"""
+        N = 64 << 20
+        init("{engine}", N + (1 << 20), how="{how}")
+        dst = shmem.shmem_malloc(N)
+        out = None
+        if RANK == 0:
+            src = np.zeros(N, np.uint8)
+            blocking = []
+            for k in range(3):          # also touches every page of both sides first
+                src[::4096] = k
+                t0 = time.perf_counter()
+                shmem.shmem_putmem(dst, src.ctypes.data, N, 1)
+                blocking.append(time.perf_counter() - t0)
+            src[:] = stream(0, N)
+            remote = np.frombuffer(shmem.buffer(shmem.shmem_ptr(dst, 1), N), np.uint8)
+            t0 = time.perf_counter()
+            shmem.shmem_putmem_nbi(dst, src.ctypes.data, N, 1)
+            returned = time.perf_counter() - t0
+            work, deadline = 0, time.monotonic() + 10
+            while not (np.array_equal(remote[-4096:], src[-4096:]) and np.array_equal(remote[:4096], src[:4096])):
+                work += 1
+                assert time.monotonic() < deadline, "the copy made no progress without quiet"
+            shmem.shmem_quiet()
+            out = [returned, min(blocking), work, bool(np.array_equal(remote, src))]
+        shmem.shmem_barrier_all()
+        if RANK == 1:
+            out = bool(np.array_equal(np.frombuffer(shmem.buffer(dst, N), np.uint8), stream(0, N)))
+        shmem.shmem_finialize()
+        report(out)
+    """)
+    returned, blocking, work, equal = results[0].report
+    assert equal and results[1].report is True
+    if engine == "SDMA":
+        assert returned < blocking / 4, (returned, blocking)
+    else:
+        assert returned > blocking / 3, (returned, blocking)
+
+
+def test_chunk_size_from_mte_set_ub_params_is_in_effect_on_the_copy_engine():
+    """The chunk size is observable as time: a 1 MiB transfer in 1-byte chunks costs a million work items.
+    Before init the value is kept for init (and the call says NOT_INITED); afterwards it applies at once. Data
+    stays exact whatever the chunk size, also when chunks do not divide the transfer."""
+    results = run(2, """
+        before = shmem.mte_set_ub_params(0, 1, 0)
+        init("SDMA", 8 << 20)
+        peer = 1 - RANK
+        sym = shmem.shmem_malloc(4 << 20)
+        view = np.frombuffer(shmem.buffer(sym, 4 << 20), np.uint8)
+        data = stream(RANK, 4 << 20)
+        def timed_put(n):
+            best = 1e9
+            for _ in range(2):
+                t0 = time.perf_counter()
+                shmem.shmem_putmem(sym, data.ctypes.data, n, peer)
+                best = min(best, time.perf_counter() - t0)
+            return best
+        out = {"before": before}
+        out["slow"] = timed_put(1 << 20)                     # chunk 1, set before init
+        out["set"] = [shmem.mte_set_ub_params(0, 1 << 20, 0)]
+        out["fast"] = timed_put(1 << 20)
+        theirs, bad = stream(peer, 4 << 20), []
+        for chunk, sizes in ((4096, [4097, 65537, (1 << 20) + 3, 3 << 20]), (7, [10001]), (65535, [1 << 20])):
+            out["set"].append(shmem.mte_set_ub_params(0, chunk, 0))
+            for n in sizes:
+                for off in (0, 3):
+                    shmem.shmem_barrier_all()
+                    view[:] = 0
+                    shmem.shmem_barrier_all()
+                    shmem.shmem_putmem_nbi(sym + off, data.ctypes.data + 5, n, peer)
+                    shmem.shmem_quiet()
+                    shmem.shmem_barrier_all()
+                    if not (np.array_equal(view[off:off + n], theirs[5:5 + n]) and view[off + n] == 0):
+                        wrong = np.flatnonzero(view[off:off + n] != theirs[5:5 + n])
+                        bad.append(["put", chunk, n, off, len(wrong), wrong[:3].tolist(), wrong[-3:].tolist(),
+                                    int(view[off + n])])
+                    got = np.zeros(n + 2, np.uint8)
+                    shmem.shmem_getmem(got[1:1 + n], sym + off, n, peer)
+                    if not (np.array_equal(got[1:1 + n], data[5:5 + n]) and got[0] == 0 and got[-1] == 0):
+                        bad.append(["get", chunk, n, off])
+        out["bad"] = bad
+        shmem.shmem_barrier_all()       # the peer is done checking before the timed puts overwrite its heap
+        out["set"].append(shmem.mte_set_ub_params(0, 1, 0))
+        out["slow again"] = timed_put(1 << 20)
+        shmem.shmem_barrier_all()
+        shmem.shmem_finialize()
+        report(out)
+    """)
+    for pe in results:
+        out = pe.report
+        assert out["before"] == shmem.SHMEM_NOT_INITED
+        assert out["set"] == [0, 0, 0, 0, 0]
+        assert out["bad"] == []
+        assert out["slow"] > 10 * out["fast"] and out["slow"] > 0.005, out
+        assert out["slow again"] > 10 * out["fast"], out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fence_orders_a_big_put_before_the_flag_that_announces_it(engine):
+    """PE 0 puts 256 KiB (nbi: queued on the copy engine under SDMA), fences, then puts an 8-byte flag (copied
+    inline under SDMA, so without the fence it would overtake). PE 1 waits for the flag and checks the data."""
+    results = run(2, f"""
+        init("{engine}", 4 << 20)
+        N, ROUNDS = 256 << 10, 25
+        data = shmem.shmem_malloc(N)
+        flags = shmem.shmem_malloc(64)        # [0]: round announced to PE 1; [1]: round PE 1 has checked
+        words = np.frombuffer(shmem.buffer(flags, 16), np.int64)
+        words[:] = 0
+        shmem.shmem_barrier_all()
+        wrong = []
+        deadline = time.monotonic() + 20
+        if RANK == 0:
+            src, flag = np.zeros(N, np.uint8), np.zeros(1, np.int64)
+            for k in range(1, ROUNDS + 1):
+                src[:] = (np.arange(N) * 7 + k) & 0xFF
+                flag[0] = k
+                shmem.shmem_putmem_nbi(data, src.ctypes.data, N, 1)
+                shmem.shmem_fence()
+                shmem.shmem_putmem_nbi(flags, flag, 8, 1)
+                while words[1] != k:
+                    assert time.monotonic() < deadline, ("no ack", k)
+                shmem.shmem_quiet()
+        else:
+            view = np.frombuffer(shmem.buffer(data, N), np.uint8)
+            for k in range(1, ROUNDS + 1):
+                while words[0] != k:
+                    assert time.monotonic() < deadline, ("no flag", k)
+                if not np.array_equal(view, (np.arange(N) * 7 + k) & 0xFF):
+                    wrong.append(k)
+                shmem.shmem_putmem(flags + 8, np.array([k], np.int64), 8, 0)
+        shmem.shmem_barrier_all()
+        shmem.shmem_finialize()
+        report(wrong)
+    """)
+    assert results[1].report == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_long_transfers_release_the_gil(engine):
+    """Another Python thread keeps running while a 128 MiB put copies (spec: long calls release the GIL): the
+    longest pause of a spinning thread during the call stays well below the call's duration."""
+    results = run(1, f"""
+        import threading
+        N = 128 << 20
+        init("{engine}", N + (1 << 20))
+        dst = shmem.shmem_malloc(N)
+        src = np.ones(N, np.uint8)
+        shmem.shmem_putmem(dst, src.ctypes.data, N, 0)        # touch every page first
+        stop, ticks = threading.Event(), []
+        def spin():
+            while not stop.is_set():
+                ticks.append(time.perf_counter())
+        t = threading.Thread(target=spin)
+        t.start()
+        time.sleep(0.05)
+        windows = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            shmem.shmem_putmem(dst, src.ctypes.data, N, 0)
+            t1 = time.perf_counter()
+            points = [t0] + [x for x in ticks[-500000:] if t0 < x < t1] + [t1]
+            windows.append([t1 - t0, max(b - a for a, b in zip(points, points[1:]))])
+        stop.set()
+        t.join()
+        shmem.shmem_finialize()
+        report(windows)
+    """)
+    windows = results[0].report
+    assert min(gap / took for took, gap in windows) < 0.5, windows
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None,
+                    reason="the benchmark's C baselines need a C compiler")
+def test_the_benchmark_starts_its_own_pes_and_prints_the_table():
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_rma.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHMEM_")}
+    done = subprocess.run([sys.executable, str(bench), "--max-size", "8192", "--seconds", "0.002", "--reps", "1"],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "### MTE" in out and "### SDMA" in out
+    assert "| 8 B |" in out and "| 4 KiB+1 |" in out and "| 8 KiB |" in out
+    assert "8 B put =" in out and "x a bare ctypes call" in out
