@@ -1,0 +1,68 @@
+"""Meeting through a unique id, for programs that already have a way to share a few bytes (torch.distributed,
+MPI, a file): PE 0 makes the id, the program hands it to every PE, and each PE initialises with it."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from . import _init_fini
+from ._attrs import InitAttr
+from ._errors import SHMEM_INVALID_VALUE
+from ._launch_env import format_ip_port, parse_ip_port
+from ._logging import logger
+
+UNIQUE_ID_SIZE = 128
+_MAGIC = b"shmem-uid-1:"
+
+
+def _local_host() -> str:
+    """An address of this host that other hosts can use: $SHMEM_UID_HOST, $SHMEM_MASTER_ADDR, else the first
+    non-loopback address the host name resolves to, else loopback (a one-host job)."""
+    for name in ("SHMEM_UID_HOST", "SHMEM_MASTER_ADDR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:
+        infos = []
+    for info in infos:
+        addr = info[4][0]
+        if not addr.startswith("127."):
+            return addr
+    return "127.0.0.1"
+
+
+def shmem_get_unique_id() -> bytes:
+    """A unique id (UNIQUE_ID_SIZE bytes) naming where PE 0 will serve the rendezvous: call it on PE 0, give the
+    bytes to every PE, then call shmem_init_using_unique_id everywhere."""
+    host = _local_host()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port = s.getsockname()[1]
+    text = _MAGIC + format_ip_port(host, port).encode()
+    return text.ljust(UNIQUE_ID_SIZE, b"\0")
+
+
+def shmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: bytes) -> int:
+    """shmem_init meeting at the place a unique id from shmem_get_unique_id names. Returns 0 or an error code;
+    the engine and timeouts come from the attributes given to shmem_set_attributes, as for shmem_init."""
+    if not isinstance(uid, (bytes, bytearray)):
+        raise TypeError(f"uid must be the bytes shmem_get_unique_id returned, not {type(uid).__name__}")
+    text = bytes(uid).rstrip(b"\0")
+    if not text.startswith(_MAGIC):
+        logger.error("shmem_init_using_unique_id: %r is not a shmem unique id", bytes(uid[:32]))
+        return SHMEM_INVALID_VALUE
+    ip_port = text[len(_MAGIC):].decode(errors="replace")
+    try:
+        parse_ip_port(ip_port)
+    except ValueError as exc:
+        logger.error("shmem_init_using_unique_id: %s", exc)
+        return SHMEM_INVALID_VALUE
+    attrs = InitAttr()
+    remembered = _init_fini._attributes
+    if remembered is not None:
+        attrs.option_attr = remembered.option_attr
+    attrs.my_rank, attrs.n_ranks, attrs.local_mem_size, attrs.ip_port = mype, npes, mem_size, ip_port
+    return _init_fini.shmem_init(attrs)

@@ -1,0 +1,45 @@
+"""shmem_get_unique_id / shmem_init_using_unique_id: PE 0 makes the id, the program shares it (a file here)."""
+
+import pytest
+import shmem
+import spmd
+
+
+def test_pes_meet_through_a_unique_id_shared_in_a_file(tmp_path):
+    results = spmd.run(3, f"""
+        import os, time, shmem
+        path = {str(tmp_path / "uid")!r}
+        if RANK == 0:
+            uid = shmem.shmem_get_unique_id()
+            with open(path + ".tmp", "wb") as f:
+                f.write(uid)
+            os.rename(path + ".tmp", path)
+        else:
+            while not os.path.exists(path):
+                time.sleep(0.01)
+            uid = open(path, "rb").read()
+        assert len(uid) == shmem.UNIQUE_ID_SIZE
+        assert shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, uid) == 0
+        slot = shmem.shmem_malloc(8)
+        shmem.shmem_int64_p(slot, RANK, (RANK + 1) % NPES)
+        shmem.shmem_barrier_all()
+        report(shmem.shmem_int64_g(slot, RANK))
+        shmem.shmem_finialize()
+    """, ip_port="tcp://127.0.0.1:1")  # a wrong address in the environment: the id must win
+    assert [pe.report for pe in results] == [2, 0, 1]
+
+
+def test_bad_unique_ids():
+    assert shmem.shmem_init_using_unique_id(0, 1, 1 << 20, b"nonsense".ljust(128, b"\0")) == shmem.SHMEM_INVALID_VALUE
+    assert shmem.shmem_init_using_unique_id(0, 1, 1 << 20, b"shmem-uid-1:tcp://h:80") == shmem.SHMEM_INVALID_VALUE
+    with pytest.raises(TypeError):
+        shmem.shmem_init_using_unique_id(0, 1, 1 << 20, "tcp://127.0.0.1:9999")
+    assert shmem.shmem_init_status() == shmem.InitStatus.NOT_INITIALIZED
+
+
+def test_a_unique_id_names_a_free_port_of_this_host():
+    uid = shmem.shmem_get_unique_id()
+    text = uid.rstrip(b"\0").decode()
+    assert text.startswith("shmem-uid-1:tcp")
+    assert len(uid) == shmem.UNIQUE_ID_SIZE
+    assert shmem.shmem_get_unique_id() != uid   # a new port each time
