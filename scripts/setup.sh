@@ -10,7 +10,7 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q pytest pytest-timeout numpy ruff
+.venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff
 # A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
 rm -rf dist
 .venv/bin/python -m pip wheel -q --no-deps -w dist .

@@ -15,6 +15,11 @@ var pendingChunk atomic.Int64
 // the environment: ipPort ("" when there is none), engine, timeouts in seconds.
 func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, createTimeout, opTimeout int) (_ int, err error) {
 	defer recoverInto(&err)
+	// TLS (issue 6): may call the Python decrypt handler, so before taking any lock.
+	tlsConf, err := loadTLS()
+	if err != nil {
+		return 0, err
+	}
 	lifecycle.Lock()
 	defer lifecycle.Unlock()
 	if current.Load() != nil {
@@ -32,7 +37,7 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 	opts := job.Options{
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
-		ChunkSize: uintptr(pendingChunk.Load()),
+		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf,
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {

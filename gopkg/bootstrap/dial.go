@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/errcode"
@@ -82,6 +83,12 @@ func attempt(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 			if ctx.Err() != nil {
 				return nil, nil, contextErr(ctx, "join")
 			}
+			if droppedDuringHandshake(err) {
+				// The previous job's rank 0 closing its listener as we
+				// connected: worth another attempt, as in joinIOErr.
+				return nil, nil, &retryLater{dropped: true, err: bootstrapErr(
+					"TLS handshake with PE 0 at %s failed: the connection was dropped (%v)", addr, err)}
+			}
 			return nil, nil, bootstrapErr("TLS handshake with PE 0 at %s failed: %v", addr, err)
 		}
 		conn = tlsConn
@@ -142,4 +149,16 @@ func joinIOErr(cfg *Config, addr string, err error) error {
 	}
 	return &retryLater{dropped: true, err: bootstrapErr(
 		"PE 0 at %s dropped the connection during the join (%v): TLS on one side only, or another service on that port?", addr, err)}
+}
+
+// droppedDuringHandshake tells a connection that went away mid-handshake
+// (closed listener, reset) from a handshake the server really refused (bad
+// certificate, unknown CA), which no retry can mend.
+func droppedDuringHandshake(err error) bool {
+	var alert tls.AlertError
+	if errors.As(err, &alert) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

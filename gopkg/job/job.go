@@ -91,6 +91,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	j.sess, err = bootstrap.Join(context.Background(), bootstrap.Config{
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
+		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
 		OnGlobalExit: func(status int) { j.exitNow(status, onGlobalExit) },
 		OnPeerLost:   func(rank int) { j.lostPE.CompareAndSwap(-1, int64(rank)) },
 	})

@@ -26,6 +26,7 @@ func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
 		HeapBase: j.seg.UserBase(), HeapSize: j.seg.UserSize(), WakeBlock: j.wakeBlock(j.opts.Rank),
 		Secret: j.secret, ListenHost: j.sess.LocalHost(), ChunkSize: j.opts.ChunkSize,
 		DialTimeout: j.opts.CreateTimeout,
+		ServerTLS:   j.opts.TLS.serverConfig(), ClientTLS: j.opts.TLS.clientConfig(), // TLS (issue 6)
 	})
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "starting the network engine")

@@ -23,6 +23,7 @@ type Options struct {
 	CreateTimeout time.Duration
 	OpTimeout     time.Duration
 	ChunkSize     uintptr // 0: the engine's default
+	TLS           *TLS    // TLS (issue 6): mutual TLS for the rendezvous and data connections; nil: plain TCP
 }
 
 const defaultTimeout = 120 * time.Second

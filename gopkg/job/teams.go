@@ -192,7 +192,7 @@ func (j *Job) sharedBarrier(ts *teamSync) error {
 	deadline := time.Now().Add(j.opts.OpTimeout)
 	for {
 		slice := min(lostCheckInterval, time.Until(deadline))
-		err := barrier.Wait(ts.block, len(ts.members), j.wakeBlock(ts.root), max(slice, time.Millisecond))
+		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond))
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return err
 		}

@@ -66,7 +66,7 @@ func (e *Engine) dial(pe int, addr string) (*peer, error) {
 	// Close cancels closing, which ends a dial or handshake in progress.
 	ctx, cancel := context.WithTimeout(e.closing, e.cfg.DialTimeout)
 	defer cancel()
-	var d net.Dialer
+	d := net.Dialer{KeepAliveConfig: keepAlive}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fail(err)

@@ -14,10 +14,11 @@
 //
 // Each PE has one outgoing connection per peer, carrying its requests to
 // that peer and the peer's answers back (so a pair of PEs uses two). Calls
-// queue requests on the peer's FIFO send queue; a blocking call that finds
-// nobody writing writes the queue itself, NBI calls leave it to the peer's
-// sender goroutine and return. A reader goroutine per peer takes the
-// answers. On the other side a goroutine per incoming connection applies the
+// queue requests on the peer's FIFO send queue (at most 4096 waiting; more
+// wait for room). A blocking call that finds nobody writing writes the queue
+// itself up to its own request, then hands what is left to the peer's sender
+// goroutine; NBI calls leave the writing to that goroutine and return. A
+// reader goroutine per peer takes the answers. On the other side a goroutine per incoming connection applies the
 // requests to the heap, one at a time in arrival order, and answers in that
 // order. Small frames are batched through 64 KiB buffers; a large payload
 // goes between memory and the socket without a copy: one writev of header
@@ -108,7 +109,9 @@
 //
 // When a connection drops, every operation waiting on it and every later one
 // to that PE fails at once with errcode.BootstrapError naming the PE; NBI
-// operations it lost are reported by the next Quiet. Close completes the
+// operations it lost are reported by the next Quiet. TCP keepalive (as the
+// rendezvous sets it) turns a host that vanished without a word into a
+// dropped connection after about 11 s. Close completes the
 // outstanding NBI operations (at most 10 s for a peer that neither answers
 // nor drops), closes the listener and every connection, and returns once
 // every goroutine of the engine has ended; calls blocked on a peer then

@@ -45,7 +45,8 @@ func Listen(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, "0"))
+	lc := net.ListenConfig{KeepAliveConfig: keepAlive}
+	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(cfg.ListenHost, "0"))
 	if err != nil {
 		return nil, errcode.New(errcode.BootstrapError, "network engine of PE %d cannot listen on %q: %v",
 			cfg.Rank, cfg.ListenHost, err)

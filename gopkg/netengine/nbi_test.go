@@ -1,6 +1,8 @@
 package netengine
 
 import (
+	"io"
+	"net"
 	"sync"
 	"testing"
 
@@ -103,4 +105,33 @@ func TestQueueBackpressure(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	require.LessOrEqual(t, len(p.queue.buf), 2*maxQueuedOps)
+}
+
+// TestBlockingWriterHandsOff: a blocking caller that writes the queue
+// itself stops after its own item and leaves the rest, still marked as
+// being written, to the sender goroutine: others' NBI traffic cannot keep
+// it from returning.
+func TestBlockingWriterHandsOff(t *testing.T) {
+	local, remote := net.Pipe()
+	defer local.Close()
+	defer remote.Close()
+	go func() { _, _ = io.Copy(io.Discard, remote) }()
+	p := newPeer(&Engine{}, 1, local, local)
+	src := localBytes(t, 8, 1)
+	for id := uint64(1); id <= 10; id++ {
+		p.queue.push(item{op: opPut, id: id, n: 8, local: addrOf(src), chunk: 8})
+	}
+	p.flushing = true
+	p.drain(4)
+	require.Equal(t, 6, p.queue.len(), "items after the caller's own are left")
+	require.True(t, p.flushing, "and still owned by a writer")
+	require.Len(t, p.kick, 1, "the sender goroutine was told to take over")
+	require.Zero(t, p.bw.Buffered(), "the caller's own item is on the wire")
+
+	// The sender goroutine writes the rest and gives the role up.
+	<-p.kick
+	p.drain(0)
+	require.Zero(t, p.queue.len())
+	require.False(t, p.flushing)
+	require.Empty(t, p.kick)
 }

@@ -77,7 +77,7 @@ func (p *peer) sendLoop() {
 	for {
 		select {
 		case <-p.kick:
-			p.drain()
+			p.drain(0)
 		case <-p.stop:
 			return
 		}
@@ -85,9 +85,8 @@ func (p *peer) sendLoop() {
 }
 
 // close shuts the connection for Engine.Close; the reader then fails every
-// waiting caller with errClosed.
-// It is idempotent (a peer closed by a failed Connect is closed again by
-// Close).
+// waiting caller with errClosed. It is idempotent: a peer closed by a failed
+// Connect is closed again by Close.
 func (p *peer) close() {
 	p.mu.Lock()
 	again := p.closing

@@ -32,35 +32,51 @@ func (p *peer) submit(it item, w *waiter) error {
 	switch {
 	case !start:
 	case w != nil:
-		p.drain()
+		p.drain(it.id)
 	default:
-		select {
-		case p.kick <- struct{}{}:
-		default:
-		}
+		p.kickSender()
 	}
 	return nil
 }
 
-// drain writes queued items until the queue is empty and the buffered bytes
-// are on the socket, then gives up the writer's role. Once the connection is
-// broken, items are dropped: the reader fails their callers.
-func (p *peer) drain() {
+// kickSender hands the writer's role to the sender goroutine. Only the one
+// who set flushing sends a kick, and the sender takes it before writing, so
+// the channel is always empty here.
+func (p *peer) kickSender() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// drain writes queued items in order. The sender goroutine (own == 0)
+// writes until the queue is empty; a blocking caller stops once its own
+// item (id own) is written, so that others' NBI traffic cannot keep it
+// from returning, and hands what is left to the sender goroutine. Either
+// way the buffered bytes are on the socket before it gives up the writer's
+// role. Once the connection is broken, items are dropped: the reader fails
+// their callers.
+func (p *peer) drain(own uint64) {
 	prev := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(prev)
+	ownWritten := false
 	for {
 		p.mu.Lock()
-		if p.queue.len() == 0 {
-			if p.broken || p.bw.Buffered() == 0 {
-				p.flushing = false
+		if p.queue.len() == 0 || ownWritten {
+			if !p.broken && p.bw.Buffered() > 0 {
 				p.mu.Unlock()
-				return
+				if err := p.bw.Flush(); err != nil {
+					p.breakSend(err)
+				}
+				continue
 			}
+			handOff := p.queue.len() > 0
+			p.flushing = handOff
 			p.mu.Unlock()
-			if err := p.bw.Flush(); err != nil {
-				p.breakSend(err)
+			if handOff {
+				p.kickSender()
 			}
-			continue
+			return
 		}
 		it := p.queue.pop()
 		broken := p.broken
@@ -69,6 +85,7 @@ func (p *peer) drain() {
 		if !broken {
 			p.write(&it)
 		}
+		ownWritten = own != 0 && it.id == own
 	}
 }
 

@@ -115,6 +115,7 @@ from ._teams import (
     team_split_strided,
     team_translate_pe,
 )
+from ._tls import set_conf_store_tls, set_conf_store_tls_key
 from ._unique_id import UNIQUE_ID_SIZE, shmem_get_unique_id, shmem_init_using_unique_id
 
 __version__ = "0.1.0"

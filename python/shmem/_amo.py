@@ -42,8 +42,10 @@ def _encoder(name: str, size: int, signed: bool) -> Callable[[int], int]:
     def encode(value: int) -> int:
         if value.__class__ is not int:
             if isinstance(value, (bytes, str)) and name == "char" and len(value) == 1:
-                value = ord(value)
-                return value - 256 if value > 127 else value
+                code = ord(value)
+                if code > 255:
+                    raise ShmemError(SHMEM_INVALID_VALUE, f"{value!r} is not a one-byte character")
+                return code - 256 if code > 127 else code
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} value must be an int, not {type(value).__name__}")
         if not lo <= value <= hi:

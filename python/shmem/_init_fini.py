@@ -30,7 +30,9 @@ _attributes: InitAttr | None = None
 
 # The registered decrypt handler: the Python callable and the ctypes trampoline that
 # keeps it alive for as long as Go may call it.
-_DECRYPT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t)
+# TLS (issue 6): `out` is c_void_p, not c_char_p: ctypes hands a callback's c_char_p argument over as a bytes
+# copy, so the answer was written into that copy and Go read zeros. Same C ABI (a pointer).
+_DECRYPT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
 _decrypt_handler: Callable[[str], str] | None = None
 _decrypt_cfunc = None
 
@@ -76,6 +78,7 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
     if engine is None:
         logger.error("data_op_engine_type %r is not an OpEngineType", opt.data_op_engine_type)
         return SHMEM_INVALID_VALUE
+    api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
     return _status_call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
                         int(opt.shm_create_timeout), int(opt.control_operation_timeout))
 
