@@ -116,42 +116,61 @@ def _make_float(name: str, size: int) -> tuple:
 
 
 def _make_atomics(name: str, size: int, signed: bool) -> dict:
+    """The eight atomics of one type. Each calls the extension itself, in one Python frame: atomics are a hot
+    path. The runtime returns 32-bit words sign-extended, so only unsigned types need their result masked."""
     encode = _encoder(name, size, signed)
-    decode = _decoder(size, signed)
+    mask = -1 if signed else (1 << (8 * size)) - 1  # x & -1 == x for Python ints
 
-    def run(op: int, dst: int, value: int, cond: int, pe: int) -> int:
+    def fetch(source: int, pe: int) -> int:
         try:
-            return decode(_atomic(op, size, dst, value, cond, pe))
+            return _atomic(_FETCH, size, source, 0, 0, pe) & mask
         except RuntimeError as exc:
             raise from_runtime(exc) from None
 
-    def fetch(source: int, pe: int) -> int:
-        return run(_FETCH, source, 0, 0, pe)
-
     def set_(dest: int, value: int, pe: int) -> None:
-        run(_SET, dest, encode(value), 0, pe)
+        try:
+            _atomic(_SET, size, dest, encode(value), 0, pe)
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def swap(dest: int, value: int, pe: int) -> int:
-        return run(_SWAP, dest, encode(value), 0, pe)
+        try:
+            return _atomic(_SWAP, size, dest, encode(value), 0, pe) & mask
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def compare_swap(dest: int, cond: int, value: int, pe: int) -> int:
-        return run(_CSWAP, dest, encode(value), encode(cond), pe)
+        try:
+            return _atomic(_CSWAP, size, dest, encode(value), encode(cond), pe) & mask
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def fetch_add(dest: int, value: int, pe: int) -> int:
-        return run(_FETCH_ADD, dest, encode(value), 0, pe)
+        try:
+            return _atomic(_FETCH_ADD, size, dest, encode(value), 0, pe) & mask
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def add(dest: int, value: int, pe: int) -> None:
-        run(_ADD, dest, encode(value), 0, pe)
+        try:
+            _atomic(_ADD, size, dest, encode(value), 0, pe)
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def fetch_inc(dest: int, pe: int) -> int:
-        return run(_FETCH_ADD, dest, 1, 0, pe)
+        try:
+            return _atomic(_FETCH_ADD, size, dest, 1, 0, pe) & mask
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
     def inc(dest: int, pe: int) -> None:
-        run(_ADD, dest, 1, 0, pe)
+        try:
+            _atomic(_ADD, size, dest, 1, 0, pe)
+        except RuntimeError as exc:
+            raise from_runtime(exc) from None
 
-    ops = {"fetch": fetch, "set": set_, "swap": swap, "compare_swap": compare_swap, "fetch_add": fetch_add,
-           "add": add, "fetch_inc": fetch_inc, "inc": inc}
-    return ops
+    return {"fetch": fetch, "set": set_, "swap": swap, "compare_swap": compare_swap, "fetch_add": fetch_add,
+            "add": add, "fetch_inc": fetch_inc, "inc": inc}
 
 
 def _build() -> dict:
