@@ -8,6 +8,11 @@ type Config struct {
 	HeapSize  uintptr   // usable bytes of every PE's user heap (same on all)
 	ChunkSize uintptr   // large transfers are split into chunks of this many bytes (default 1 MiB when 0)
 	Workers   int       // copy-engine workers (SDMA); default 2 when 0
+	// TrustHeaps says the heaps are mappings this process made read/write and
+	// keeps until Close (the job's own segments, pages reserved up front), so
+	// large copies need not probe them for faults first; a buffer of the user
+	// that lies outside every heap is probed all the same.
+	TrustHeaps bool
 }
 
 // withDefaults validates cfg and returns a copy with defaults filled in. Bases

@@ -29,7 +29,7 @@ func NewCopyEngine(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize}, workers: cfg.Workers}
+	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps}, workers: cfg.Workers}
 	e.chunkSize.Store(cfg.ChunkSize)
 	e.queue.init()
 	e.nbi.init()

@@ -22,7 +22,7 @@ func NewDirect(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize}}
+	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps}}
 	d.chunkSize.Store(cfg.ChunkSize)
 	return d, nil
 }

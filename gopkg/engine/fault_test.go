@@ -42,12 +42,18 @@ func TestLocalFaultsAreErrors(t *testing.T) {
 		{"no-access write", noAccess + 3, gets, fmt.Sprintf("local address %#x is not writable", noAccess+3)},
 		{"read-only write", readOnly, gets, fmt.Sprintf("local address %#x is not writable", readOnly)},
 	}
-	for _, kind := range engineKinds {
-		tr := faultEngine(t, kind, h.bases)
+	// With trusted heaps a large copy probes only the user's side: it must
+	// still catch every bad local buffer.
+	for _, cfg := range []struct {
+		kind  engineKind
+		trust bool
+	}{{engineKinds[0], false}, {engineKinds[1], false}, {engineKinds[0], true}, {engineKinds[1], true}} {
+		kind := cfg.kind
+		tr := openEngine(t, kind, Config{Bases: h.bases, HeapSize: faultHeap, ChunkSize: faultChunk, TrustHeaps: cfg.trust})
 		for _, l := range locals {
 			for _, call := range l.calls {
 				for _, n := range faultSizes {
-					t.Run(fmt.Sprintf("%s/%s/%s/%d", kind.name, l.name, call.name, n), func(t *testing.T) {
+					t.Run(fmt.Sprintf("%s/trust=%v/%s/%s/%d", kind.name, cfg.trust, l.name, call.name, n), func(t *testing.T) {
 						requireCode(t, callAndQuiet(tr, call, 1, 0, l.addr, n), errcode.InvalidParam, l.text)
 						// The error was reported once; the engine still works.
 						require.NoError(t, tr.Quiet())

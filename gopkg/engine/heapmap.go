@@ -2,8 +2,23 @@ package engine
 
 // heapMap is the job's heaps as mapped into this process.
 type heapMap struct {
-	bases []uintptr
-	size  uintptr
+	bases   []uintptr
+	size    uintptr
+	trusted bool // see Config.TrustHeaps
+}
+
+// trusts reports whether [addr, addr+n) lies inside one trusted heap mapping,
+// so a copy there cannot fault.
+func (h *heapMap) trusts(addr, n uintptr) bool {
+	if !h.trusted {
+		return false
+	}
+	for _, base := range h.bases {
+		if base != 0 && addr >= base && addr-base < h.size && n <= h.size-(addr-base) {
+			return true
+		}
+	}
+	return false
 }
 
 // remote returns the address here of bytes [off, off+n) of PE pe's heap, or

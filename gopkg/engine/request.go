@@ -3,6 +3,7 @@ package engine
 // request is one checked user call: n bytes between local memory here and PE
 // pe's heap at off, which is mapped here at remote.
 type request struct {
+	heaps  *heapMap
 	dir    direction
 	pe     int
 	local  uintptr
@@ -23,7 +24,7 @@ func newRequest(heaps *heapMap, dir direction, pe int, local, off, n uintptr) (r
 	if local+n < local {
 		return request{}, errLocalWraps(local, n)
 	}
-	return request{dir: dir, pe: pe, local: local, off: off, remote: remote, n: n}, nil
+	return request{heaps: heaps, dir: dir, pe: pe, local: local, off: off, remote: remote, n: n}, nil
 }
 
 // copyAll copies the whole request.
@@ -47,7 +48,13 @@ func (r *request) copyRange(lo, hi uintptr) (err error) {
 		}
 	}()
 	if hi-lo >= bigCopy {
-		copyBig(dst, src, hi-lo)
+		localSafe := r.heaps.trusts(r.local+lo, hi-lo)
+		remoteSafe := r.heaps.trusted
+		if r.dir == fromPeer {
+			copyBig(dst, src, hi-lo, localSafe, remoteSafe)
+		} else {
+			copyBig(dst, src, hi-lo, remoteSafe, localSafe)
+		}
 		return nil
 	}
 	copy(bytesAt(dst, hi-lo), bytesAt(src, hi-lo))

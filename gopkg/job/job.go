@@ -171,7 +171,9 @@ func (j *Job) mapPeers() error {
 // for) and, when some PEs are not mapped here, the network engine and a
 // router in front of both.
 func (j *Job) startEngine() error {
-	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize}
+	// The heaps are this process's own read/write mappings, pages reserved at
+	// creation, kept until teardown: large copies need not probe them.
+	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
 	var local engine.Transport
 	var err error
 	if j.opts.Engine == EngineSDMA {
