@@ -225,8 +225,8 @@ def report(r: dict) -> list[str]:
         f"| int64 fetch_add on this PE (*) | {fmt(r['fetch_add_self_ns'])} |",
         f"| int64 fetch_add on the peer without the facade | {fmt(r['raw_fetch_add_peer_ns'])} |",
         "",
-        "(*) PE 1 sleeps in a barrier meanwhile, and the barrier's word is in PE 0's segment: the runtime counts "
-        "sleepers per segment, so every write to PE 0's memory also makes a futex-wake system call.", "",
+        "(*) PE 1 sleeps in a barrier meanwhile, whose word is in PE 0's segment; barrier sleepers count themselves "
+        "in the barrier's own wake block, so writes to PE 0's heap make no futex-wake system call for them.", "",
         f"Target: ping-pong one way <= {TARGET_ONEWAY_NS:,.0f} ns: "
         f"{'met' if oneway <= TARGET_ONEWAY_NS else 'MISSED'} ({oneway:,.0f} ns).",
     ]
