@@ -3,12 +3,14 @@ package engine
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/pyshmem/shmem/gopkg/callgate"
 )
 
 // copyEngine is the SDMA engine: worker goroutines copy queued transfers.
 type copyEngine struct {
 	heaps     heapMap
-	gate      gate
+	gate      callgate.Gate
 	chunkSize atomic.Uintptr
 	workers   int
 	queue     workQueue
@@ -78,10 +80,10 @@ func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool
 
 // copyThen copies and, when sig is not nil, applies it after the data.
 func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig *Signal, nbi bool) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if n == 0 {
 		return applySignal(sig)
 	}
@@ -118,10 +120,10 @@ func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig 
 
 // Quiet waits for the NBI transfers issued before it and collects their error.
 func (e *copyEngine) Quiet() error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	e.nbi.drain()
 	return e.nbi.takeErr()
 }
@@ -129,20 +131,20 @@ func (e *copyEngine) Quiet() error {
 // Fence waits for the NBI transfers issued before it, so no later put can
 // overtake them; their errors stay for Quiet.
 func (e *copyEngine) Fence() error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	e.nbi.drain()
 	return nil
 }
 
 // SetChunkSize applies to transfers issued after it.
 func (e *copyEngine) SetChunkSize(n uintptr) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if n == 0 {
 		return errBadChunkSize()
 	}
@@ -163,7 +165,7 @@ func (e *copyEngine) Close() error {
 		return nil
 	}
 	e.closed = true
-	e.gate.close()
+	e.gate.Close()
 	e.nbi.drain()
 	err := e.nbi.takeErr()
 	e.queue.stop()

@@ -3,12 +3,14 @@ package engine
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/pyshmem/shmem/gopkg/callgate"
 )
 
 // direct is the MTE engine: the calling goroutine copies by load/store.
 type direct struct {
 	heaps     heapMap
-	gate      gate
+	gate      callgate.Gate
 	chunkSize atomic.Uintptr
 
 	closeMu sync.Mutex
@@ -55,10 +57,10 @@ func (d *direct) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, _ bool) e
 
 // copy is the hot path: no lock, no allocation unless it fails.
 func (d *direct) copy(dir direction, pe int, local, off, n uintptr) error {
-	if !d.gate.enter() {
+	if !d.gate.Enter() {
 		return errClosed
 	}
-	defer d.gate.leave()
+	defer d.gate.Leave()
 	if n == 0 {
 		return nil
 	}
@@ -82,10 +84,10 @@ func (d *direct) Fence() error {
 }
 
 func (d *direct) check() error {
-	if !d.gate.enter() {
+	if !d.gate.Enter() {
 		return errClosed
 	}
-	d.gate.leave()
+	d.gate.Leave()
 	return nil
 }
 
@@ -113,6 +115,6 @@ func (d *direct) Close() error {
 		return nil
 	}
 	d.closed = true
-	d.gate.close()
+	d.gate.Close()
 	return nil
 }

@@ -7,18 +7,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/signal"
 )
 
-// Atomic operations of Atomic (the facade's shmem_<T>_atomic_* calls).
-// Inc and fetch-inc are add and fetch-add of 1.
-const (
-	AmoFetch       = 0
-	AmoSet         = 1
-	AmoSwap        = 2
-	AmoCompareSwap = 3
-	AmoFetchAdd    = 4
-	AmoAdd         = 5
-)
-
-// Atomic applies op to the width-byte (4 or 8) integer at symmetric address
+// Atomic applies op (signal.Amo*) to the width-byte (4 or 8) integer at symmetric address
 // addr on PE pe and returns the word's previous value (for AmoFetch: its
 // value). The update is a real atomic instruction on the target word, and
 // wakes any PE waiting on it.
@@ -38,10 +27,10 @@ func (j *Job) Atomic(op, width int, addr uintptr, operand, cond int64, pe int) (
 	}
 	target, wake := w.addr, w.wake
 	if width == 4 {
-		old, err := atomic32(op, target, wake, int32(operand), int32(cond))
+		old, err := signal.Apply32(op, target, wake, int32(operand), int32(cond))
 		return int64(old), err
 	}
-	return atomic64(op, target, wake, operand, cond)
+	return signal.Apply64(op, target, wake, operand, cond)
 }
 
 // wordRef locates a word of symmetric memory on some PE.
@@ -68,40 +57,4 @@ func (j *Job) word(addr, size uintptr, pe int) (wordRef, error) {
 		return wordRef{off: off}, nil
 	}
 	return wordRef{off: off, addr: j.userBases[pe] + off, wake: j.wakeBlock(pe)}, nil
-}
-
-func atomic32(op int, p, wake uintptr, v, cond int32) (int32, error) {
-	switch op {
-	case AmoFetch:
-		return signal.Fetch32(p), nil
-	case AmoSet:
-		return 0, signal.Set32(p, wake, v)
-	case AmoSwap:
-		return signal.Swap32(p, wake, v)
-	case AmoCompareSwap:
-		return signal.CompareSwap32(p, wake, cond, v)
-	case AmoFetchAdd:
-		return signal.FetchAdd32(p, wake, v)
-	case AmoAdd:
-		return 0, signal.Add32(p, wake, v)
-	}
-	return 0, errcode.New(errcode.InvalidParam, "unknown atomic operation %d", op)
-}
-
-func atomic64(op int, p, wake uintptr, v, cond int64) (int64, error) {
-	switch op {
-	case AmoFetch:
-		return signal.Fetch64(p), nil
-	case AmoSet:
-		return 0, signal.Set64(p, wake, v)
-	case AmoSwap:
-		return signal.Swap64(p, wake, v)
-	case AmoCompareSwap:
-		return signal.CompareSwap64(p, wake, cond, v)
-	case AmoFetchAdd:
-		return signal.FetchAdd64(p, wake, v)
-	case AmoAdd:
-		return 0, signal.Add64(p, wake, v)
-	}
-	return 0, errcode.New(errcode.InvalidParam, "unknown atomic operation %d", op)
 }

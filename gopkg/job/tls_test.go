@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/signal"
 	"github.com/pyshmem/shmem/native"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -602,10 +603,10 @@ func TestJobRunsRendezvousAndDataConnectionsOverTLS(t *testing.T) {
 	assert.Equal(t, src, native.View(blocks[1], 1024))
 	require.NoError(t, jobs[1].Get(blocks[1]+2048, blocks[1]+1024, 1024, 0, false))
 	assert.Equal(t, src, native.View(blocks[1]+2048, 1024))
-	old, err := jobs[1].Atomic(AmoFetchAdd, 8, blocks[1]+3072, 5, 0, 0)
+	old, err := jobs[1].Atomic(signal.AmoFetchAdd, 8, blocks[1]+3072, 5, 0, 0)
 	require.NoError(t, err)
 	assert.Zero(t, old)
-	old, err = jobs[0].Atomic(AmoFetch, 8, blocks[0]+3072, 0, 0, 0)
+	old, err = jobs[0].Atomic(signal.AmoFetch, 8, blocks[0]+3072, 0, 0, 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), old)
 

@@ -57,43 +57,9 @@ func (s *serverConn) atomic(r *request) (uint64, error) {
 	}
 	wake := s.e.cfg.WakeBlock
 	if width == 4 {
-		old, err := atomic32(op, addr, wake, int32(uint32(r.a)), int32(uint32(r.b)))
+		old, err := signal.Apply32(op, addr, wake, int32(uint32(r.a)), int32(uint32(r.b)))
 		return uint64(int64(old)), err
 	}
-	old, err := atomic64(op, addr, wake, int64(r.a), int64(r.b))
+	old, err := signal.Apply64(op, addr, wake, int64(r.a), int64(r.b))
 	return uint64(old), err
-}
-
-func atomic32(op int, p, wake uintptr, v, cond int32) (int32, error) {
-	switch op {
-	case AtomicFetch:
-		return signal.Fetch32(p), nil
-	case AtomicSet:
-		return 0, signal.Set32(p, wake, v)
-	case AtomicSwap:
-		return signal.Swap32(p, wake, v)
-	case AtomicCompareSwap:
-		return signal.CompareSwap32(p, wake, cond, v)
-	case AtomicFetchAdd:
-		return signal.FetchAdd32(p, wake, v)
-	default: // AtomicAdd
-		return 0, signal.Add32(p, wake, v)
-	}
-}
-
-func atomic64(op int, p, wake uintptr, v, cond int64) (int64, error) {
-	switch op {
-	case AtomicFetch:
-		return signal.Fetch64(p), nil
-	case AtomicSet:
-		return 0, signal.Set64(p, wake, v)
-	case AtomicSwap:
-		return signal.Swap64(p, wake, v)
-	case AtomicCompareSwap:
-		return signal.CompareSwap64(p, wake, cond, v)
-	case AtomicFetchAdd:
-		return signal.FetchAdd64(p, wake, v)
-	default: // AtomicAdd
-		return 0, signal.Add64(p, wake, v)
-	}
 }

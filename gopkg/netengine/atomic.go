@@ -9,10 +9,10 @@ import "math"
 // width 4, operand and cond must fit 32 bits (signed or unsigned). It waits
 // for pe's answer, and is ordered after this PE's earlier puts to pe.
 func (e *Engine) Atomic(pe int, op int, width int, off uintptr, operand, cond int64) (int64, error) {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return 0, errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if !validAtomicOp(op) || (width != 4 && width != 8) {
 		return 0, errBadAtomic(op, width)
 	}

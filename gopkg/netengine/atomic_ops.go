@@ -1,14 +1,15 @@
 package netengine
 
-// Operations of Engine.Atomic. The values are those of the job layer's
-// Amo* constants, so that it can pass its operation through.
+import "github.com/pyshmem/shmem/gopkg/signal"
+
+// Operations of Engine.Atomic: the signal package's, which the target applies.
 const (
-	AtomicFetch       = 0 // returns the word
-	AtomicSet         = 1 // stores operand
-	AtomicSwap        = 2 // stores operand, returns the previous value
-	AtomicCompareSwap = 3 // stores operand if the word equals cond, returns the previous value
-	AtomicFetchAdd    = 4 // adds operand, returns the previous value
-	AtomicAdd         = 5 // adds operand
+	AtomicFetch       = signal.AmoFetch
+	AtomicSet         = signal.AmoSet
+	AtomicSwap        = signal.AmoSwap
+	AtomicCompareSwap = signal.AmoCompareSwap
+	AtomicFetchAdd    = signal.AmoFetchAdd
+	AtomicAdd         = signal.AmoAdd
 )
 
-func validAtomicOp(op int) bool { return op >= AtomicFetch && op <= AtomicAdd }
+func validAtomicOp(op int) bool { return signal.ValidAmo(op) }

@@ -11,10 +11,10 @@ import (
 // A peer that dropped its connection with NBI operations outstanding is
 // such an error (errcode.BootstrapError naming the PE).
 func (e *Engine) Quiet() error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if err := e.completeNBI(0); err != nil {
 		e.recordNBI(err)
 	}
@@ -25,10 +25,10 @@ func (e *Engine) Quiet() error {
 // operation to a PE travels one connection, in order, and the PE applies
 // them in that order, so there is nothing to wait for.
 func (e *Engine) Fence() error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	e.gate.leave()
+	e.gate.Leave()
 	return nil
 }
 

@@ -16,10 +16,10 @@ import (
 // refuses (job secret mismatch), the connections already made are closed
 // and the error names the lowest such PE; nothing is connected then.
 func (e *Engine) Connect(addrs []string, use []bool) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if len(addrs) != e.cfg.Size || len(use) != e.cfg.Size {
 		return errcode.New(errcode.InvalidParam, "connect: %d addresses and %d use flags for %d PEs",
 			len(addrs), len(use), e.cfg.Size)

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/callgate"
+
 	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
@@ -20,7 +22,7 @@ type Engine struct {
 
 	peers     atomic.Pointer[[]*peer] // peers[pe]: the connection to pe, nil when not used; nil until Connect
 	chunkSize atomic.Uintptr
-	gate      gate
+	gate      callgate.Gate
 
 	nbiMu  sync.Mutex
 	nbiErr error // first NBI failure since the last Quiet
@@ -67,10 +69,10 @@ func (e *Engine) Addr() string { return e.addr }
 // SetChunkSize sets the piece size of later large transfers (n > 0). Pieces
 // on the wire are at most 1 GiB whatever the setting.
 func (e *Engine) SetChunkSize(n uintptr) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if n == 0 {
 		return errBadChunkSize()
 	}
@@ -125,7 +127,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closeDone = true
-	e.gate.close()
+	e.gate.Shut()
 	e.cancel()
 	drainErr := e.completeNBI(closeDrainTimeout)
 
@@ -145,7 +147,7 @@ func (e *Engine) Close() error {
 	for _, p := range outbound {
 		p.close()
 	}
-	e.gate.wait()
+	e.gate.Wait()
 	e.wg.Wait()
 	if err := e.takeNBIErr(); err != nil {
 		return err

@@ -47,10 +47,10 @@ func (e *Engine) Signal(pe int, off uintptr, op int, value int32, nbi bool) erro
 }
 
 func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if n == 0 && sig == nil {
 		return nil
 	}
@@ -85,10 +85,10 @@ func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) e
 }
 
 func (e *Engine) get(dst uintptr, pe int, off, n uintptr, nbi bool) error {
-	if !e.gate.enter() {
+	if !e.gate.Enter() {
 		return errClosed
 	}
-	defer e.gate.leave()
+	defer e.gate.Leave()
 	if n == 0 {
 		return nil
 	}
