@@ -436,7 +436,8 @@ def test_python_m_runs_the_module_inside_a_package(out: Path, tmp_path_factory: 
 
 
 def test_python_m_shmem_run(out: Path) -> None:
-    env = _pythonpath_env(ROOT / "python")
+    # The package as installed (the wheel, in CI), not the source tree, which has no built extension.
+    env = dict(os.environ)
     probe = subprocess.run(
         [sys.executable, "-c", "import shmem"],
         check=False,
@@ -448,17 +449,22 @@ def test_python_m_shmem_run(out: Path) -> None:
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"the shmem package does not import here (extension not built?): {last}")
-    r = subprocess.run(
-        [sys.executable, "-m", "shmem.run", "-n", "2", CHILD, "env", out],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=RUN_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.glob("rank-*.json")) == ["rank-0.json", "rank-1.json"]
+    script = Path(sys.executable).with_name("shmemrun")
+    launchers = [[sys.executable, "-m", "shmem.run"]] + ([[str(script)]] if script.exists() else [])
+    for launcher in launchers:
+        for old in out.glob("rank-*.json"):
+            old.unlink()
+        r = subprocess.run(
+            [*launcher, "-n", "2", CHILD, "env", out],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=RUN_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        assert r.returncode == 0, (launcher, r.stderr)
+        assert sorted(p.name for p in out.glob("rank-*.json")) == ["rank-0.json", "rank-1.json"]
 
 
 # --- detect_launch ----------------------------------------------------------------------------------------
