@@ -21,9 +21,17 @@ func (s *Session) abort() {
 	s.closeOnce.Do(func() { s.closeErr = s.close(false) })
 }
 
+// afterLossLeaveTimeout bounds rank 0's wait for the others to leave once a
+// rank was lost: the survivors are finalizing and leave at once, but a rank
+// whose host vanished unnoticed would hold finalize until TCP gives up.
+const afterLossLeaveTimeout = 2 * time.Second
+
 func (s *Session) close(graceful bool) error {
 	bound := s.cfg.leaveTimeout()
 	s.mu.Lock()
+	if len(s.lost) > 0 {
+		bound = min(bound, afterLossLeaveTimeout)
+	}
 	s.closed = true
 	s.failLocked(errSessionClosed(s.cfg.Rank), true)
 	canLeave := graceful && !s.serverGone && !s.shutdownSeen

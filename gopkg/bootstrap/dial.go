@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/tcpopt"
+
 	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
@@ -67,7 +69,7 @@ func connect(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 
 // attempt is one connection: dial, TLS, Hello, then wait for the verdict.
 func attempt(ctx context.Context, cfg *Config, addr string, deadline time.Time) (net.Conn, *bufio.Reader, error) {
-	d := net.Dialer{Deadline: deadline, KeepAliveConfig: keepAlive}
+	d := net.Dialer{Deadline: deadline, KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, nil, &retryLater{err: err}

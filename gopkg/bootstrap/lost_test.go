@@ -156,3 +156,22 @@ func TestHelperRank(t *testing.T) {
 	time.Sleep(30 * time.Second) // until killed
 	os.Exit(3)
 }
+
+// TestCloseAfterALossDoesNotWaitForTheSilent: once a rank was lost, rank 0's
+// Close waits only briefly for the others to leave, because a rank whose host
+// vanished unnoticed never will (here rank 1 simply does not close yet).
+func TestCloseAfterALossDoesNotWaitForTheSilent(t *testing.T) {
+	var lost lostRecorder
+	sessions := joinAll(t, 3, func(c *Config) {
+		c.OnPeerLost = lost.hook(c.Rank)
+		c.OpTimeout = 30 * time.Second
+	})
+	sessions[2].abort()
+	assert.Eventually(t, func() bool { return len(lost.reports(0)) == 1 }, 5*time.Second, 5*time.Millisecond)
+	start := time.Now()
+	_ = sessions[0].Close()
+	took := time.Since(start)
+	assert.Less(t, took, afterLossLeaveTimeout+2*time.Second, "rank 0 waited out the operation timeout")
+	assert.GreaterOrEqual(t, took, afterLossLeaveTimeout/2, "rank 0 did not wait for the others at all")
+	_ = sessions[1].Close()
+}

@@ -1,7 +1,6 @@
 package bootstrap
 
 import (
-	"net"
 	"time"
 )
 
@@ -84,7 +83,3 @@ const (
 	writeTimeout      = 10 * time.Second       // bound on one write to a peer that stopped reading
 	shutdownFlush     = time.Second            // server Close: time for the last frames to go out
 )
-
-// keepAlive makes a peer whose host vanished (no FIN, no RST) show up as lost
-// after about 11 s instead of the kernel default of over two hours.
-var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 2 * time.Second, Count: 3}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/tcpopt"
+
 	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
@@ -63,7 +65,7 @@ type server struct {
 // join that still misses ranks fails; onJoinFail runs (under the server's
 // lock, so it must not block) when the join fails for any reason.
 func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error) {
-	lc := net.ListenConfig{KeepAliveConfig: keepAlive}
+	lc := net.ListenConfig{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	ln, err := lc.Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
 		return nil, bootstrapErr("address %s could not be bound: %v", cfg.Addr, err)

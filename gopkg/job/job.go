@@ -44,6 +44,9 @@ type Job struct {
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
 	lostPE atomic.Int64
+	// netForLoss is the network engine once it runs, for peerLost, which the
+	// rendezvous calls from its own goroutine.
+	netForLoss atomic.Pointer[netengine.Engine]
 
 	closeOnce sync.Once
 }
@@ -93,7 +96,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
 		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
 		OnGlobalExit: func(status int) { j.exitNow(status, onGlobalExit) },
-		OnPeerLost:   func(rank int) { j.lostPE.CompareAndSwap(-1, int64(rank)) },
+		OnPeerLost:   j.peerLost,
 	})
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)

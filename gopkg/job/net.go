@@ -51,5 +51,19 @@ func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
 		_ = e.Close()
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "connecting the network engine")
 	}
+	j.netForLoss.Store(e)
+	if lost := j.lostPE.Load(); lost >= 0 {
+		j.peerLost(int(lost)) // died while the engine was starting
+	}
 	return e, nil
+}
+
+// peerLost is the rendezvous telling that a PE died: waits in shared memory
+// give up (they watch lostPE), and its network connection fails at once, so
+// that a put to a host that vanished does not wait for TCP to give up.
+func (j *Job) peerLost(rank int) {
+	j.lostPE.CompareAndSwap(-1, int64(rank))
+	if e := j.netForLoss.Load(); e != nil {
+		e.PeerLost(rank, errcode.New(errcode.BootstrapError, "PE %d of the job died", rank))
+	}
 }

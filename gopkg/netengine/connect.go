@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/tcpopt"
+
 	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
@@ -66,7 +68,7 @@ func (e *Engine) dial(pe int, addr string) (*peer, error) {
 	// Close cancels closing, which ends a dial or handshake in progress.
 	ctx, cancel := context.WithTimeout(e.closing, e.cfg.DialTimeout)
 	defer cancel()
-	d := net.Dialer{KeepAliveConfig: keepAlive}
+	d := net.Dialer{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fail(err)

@@ -1,7 +1,6 @@
 package netengine
 
 import (
-	"net"
 	"time"
 )
 
@@ -34,10 +33,6 @@ const (
 	// descriptors, say) before the next one.
 	acceptRetryDelay = 50 * time.Millisecond
 )
-
-// keepAlive makes a peer whose host vanished (no FIN, no RST) show up as
-// lost after about 11 s of silence, as the rendezvous does.
-var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 2 * time.Second, Count: 3}
 
 // closeDrainTimeout bounds how long Close waits for outstanding NBI
 // operations of a peer that neither answers nor drops its connection (a

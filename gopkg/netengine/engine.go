@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/tcpopt"
+
 	"github.com/pyshmem/shmem/gopkg/callgate"
 
 	"github.com/pyshmem/shmem/gopkg/errcode"
@@ -47,7 +49,7 @@ func Listen(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	lc := net.ListenConfig{KeepAliveConfig: keepAlive}
+	lc := net.ListenConfig{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(cfg.ListenHost, "0"))
 	if err != nil {
 		return nil, errcode.New(errcode.BootstrapError, "network engine of PE %d cannot listen on %q: %v",
@@ -181,5 +183,15 @@ func (e *Engine) pause(d time.Duration) bool {
 		return true
 	case <-e.closing.Done():
 		return false
+	}
+}
+
+// PeerLost fails the connection to pe, and with it every operation waiting
+// on it and every later one, because the job learnt that pe is gone (the
+// rendezvous saw it die). Without it a put to a host that vanished without
+// closing its sockets would wait for TCP to give up.
+func (e *Engine) PeerLost(pe int, cause error) {
+	if p, err := e.peer(pe); err == nil {
+		p.breakSend(cause)
 	}
 }

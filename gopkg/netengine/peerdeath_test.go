@@ -110,3 +110,24 @@ func TestEngineDeathSeenByPeers(t *testing.T) {
 	require.NoError(t, nodes[0].eng.Put(2, 0, addrOf(src), 8))
 	require.NoError(t, nodes[2].eng.Put(0, 0, addrOf(src), 8))
 }
+
+// TestPeerLostFailsAWaitingCall: the job learns from the rendezvous that a PE
+// died while its connection still looks open (its host vanished); a put
+// waiting for that PE's answer fails then, instead of waiting for TCP.
+func TestPeerLostFailsAWaitingCall(t *testing.T) {
+	n, conns := connectToSilent(t, nil)
+	<-conns
+	src := localBytes(t, 64, 1)
+	done := make(chan error, 1)
+	go func() { done <- n.eng.Put(1, 0, addrOf(src), 64) }()
+	select {
+	case err := <-done:
+		t.Fatalf("a put to a silent peer returned before it was declared lost: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	n.eng.PeerLost(1, errcode.New(errcode.BootstrapError, "PE 1 of the job died"))
+	err := returnsSoon(t, "the waiting put", func() error { return <-done })
+	requireCode(t, err, errcode.BootstrapError, "PE 1")
+	requireCode(t, n.eng.Put(1, 0, addrOf(src), 64), errcode.BootstrapError, "PE 1")
+	n.eng.PeerLost(7, nil) // an unknown PE is ignored
+}
