@@ -537,3 +537,40 @@ def test_the_benchmark_starts_its_own_pes_and_prints_the_table():
     assert "### MTE" in out and "### SDMA" in out
     assert "| 8 B |" in out and "| 4 KiB+1 |" in out and "| 8 KiB |" in out
     assert "8 B put =" in out and "x a bare ctypes call" in out
+
+
+def test_nbi_keeps_a_temporary_source_alive_until_quiet():
+    # A buffer object passed to a _nbi call may be a temporary that Python frees on return; the copy engine reads it
+    # later. The facade holds the buffer until the next quiet, so the data that lands is the data that was passed,
+    # and the object cannot be resized meanwhile.
+    results = spmd.run(2, """
+        import gc, shmem
+        attr = shmem.InitAttr()
+        shmem.shmem_set_attributes(RANK, NPES, 64 << 20, IP_PORT, attr)
+        shmem.shmem_set_data_op_engine_type(attr, shmem.OpEngineType.SDMA)
+        assert shmem.shmem_init(RANK, NPES, 64 << 20) == 0
+        n = 16 << 20
+        dst = shmem.shmem_malloc(n)
+        if RANK == 0:
+            shmem.shmem_putmem_nbi(dst, bytes([7]) * n, n, 1)       # a temporary: nothing else refers to it
+            junk = [bytes([9]) * (1 << 20) for _ in range(32)]       # reuse of freed memory would show as 9s
+            held = bytearray(64)
+            shmem.shmem_putmem_nbi(dst, held, 64, 1)
+            try:
+                held.extend(b"x")
+                resized = True
+            except BufferError:
+                resized = False
+            shmem.shmem_quiet()
+            held.extend(b"x")                                        # released by quiet
+            del junk
+            gc.collect()
+            report(resized)
+        shmem.shmem_barrier_all()
+        if RANK == 1:
+            view = shmem.buffer(dst, n)
+            report([view[64:].tobytes() == bytes([7]) * (n - 64), view[:64].tobytes() == bytes(64)])
+        shmem.shmem_finialize()
+    """)
+    assert results[0].report is False
+    assert results[1].report == [True, True]

@@ -61,3 +61,28 @@ class LocalBuffer:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+# Buffers lent to non-blocking transfers. A Python object passed to a _nbi call may be a temporary that Python
+# frees as soon as the call returns, while the runtime still reads (or writes) it; so the export is held until the
+# next completion point (quiet, a barrier, finalize) and released only then. It also keeps the object from being
+# resized in the meantime.
+_lent: list = []
+
+
+def lend(buffer: LocalBuffer) -> None:
+    """Holds buffer's export until the transfers issued so far are complete (see complete_lent)."""
+    _lent.append(buffer)
+
+
+def lent_count() -> int:
+    """How many buffers are lent now: the ones a completion point starting now covers."""
+    return len(_lent)
+
+
+def complete_lent(count: int) -> None:
+    """Releases the first count lent buffers, whose transfers a completion point has just completed. Buffers lent
+    meanwhile by other threads stay lent: they belong to transfers issued after it began."""
+    done, _lent[:count] = _lent[:count], []
+    for buffer in done:
+        buffer.release()

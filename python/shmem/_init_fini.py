@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from . import _launch_env
+from . import _buffers, _launch_env
 from ._attrs import (
     InitAttr,
     InitStatus,
@@ -104,7 +104,9 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
 
 def shmem_finialize() -> None:
     """Collective shut-down: completes outstanding transfers, frees the heap and teams. No-op before init."""
+    lent = _buffers.lent_count()
     warning = call(api.Finalize)
+    _buffers.complete_lent(lent)
     if warning:
         logger.warning("%s", warning)
 

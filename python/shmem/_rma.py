@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._buffers import LocalBuffer
+from ._buffers import LocalBuffer, complete_lent, lend, lent_count
 from ._core import raw
 from ._errors import call, from_runtime
 
@@ -17,16 +17,21 @@ _put_nbi = raw.api_PutmemNbi
 _get_nbi = raw.api_GetmemNbi
 
 
-def _move(fn: Any, dst: Any, src: Any, elem_size: int, pe: int, local_is_dst: bool) -> None:
+def _move(fn: Any, dst: Any, src: Any, elem_size: int, pe: int, local_is_dst: bool, nbi: bool = False) -> None:
     local = dst if local_is_dst else src
-    with LocalBuffer(local, elem_size, local_is_dst, "dst" if local_is_dst else "src") as address:
-        try:
-            if local_is_dst:
-                fn(address, src, elem_size, pe)
-            else:
-                fn(dst, address, elem_size, pe)
-        except RuntimeError as exc:
-            raise from_runtime(exc) from None
+    buffer = LocalBuffer(local, elem_size, local_is_dst, "dst" if local_is_dst else "src")
+    try:
+        if local_is_dst:
+            fn(buffer.address, src, elem_size, pe)
+        else:
+            fn(dst, buffer.address, elem_size, pe)
+    except RuntimeError as exc:
+        buffer.release()
+        raise from_runtime(exc) from None
+    if nbi:
+        lend(buffer)  # the transfer may still use it: released at the next quiet or barrier
+    else:
+        buffer.release()
 
 
 def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
@@ -59,7 +64,7 @@ def shmem_putmem_nbi(dst: int, src: Any, elem_size: int, pe: int) -> None:
         except RuntimeError as exc:
             raise from_runtime(exc) from None
     else:
-        _move(_put_nbi, dst, src, elem_size, pe, False)
+        _move(_put_nbi, dst, src, elem_size, pe, False, nbi=True)
 
 
 def shmem_getmem_nbi(dst: Any, src: int, elem_size: int, pe: int) -> None:
@@ -70,12 +75,20 @@ def shmem_getmem_nbi(dst: Any, src: int, elem_size: int, pe: int) -> None:
         except RuntimeError as exc:
             raise from_runtime(exc) from None
     else:
-        _move(_get_nbi, dst, src, elem_size, pe, True)
+        _move(_get_nbi, dst, src, elem_size, pe, True, nbi=True)
+
+
+def completing(fn: Any, *args: Any) -> None:
+    """Runs a completion point (quiet, a barrier, finalize), then releases the buffers lent to the transfers it
+    completed."""
+    count = lent_count()
+    call(fn, *args)
+    complete_lent(count)
 
 
 def shmem_quiet() -> None:
     """Completes every outstanding put and get of this PE."""
-    call(raw.api_Quiet)
+    completing(raw.api_Quiet)
 
 
 def shmem_fence() -> None:
@@ -85,5 +98,5 @@ def shmem_fence() -> None:
 
 def shmem_barrier_all() -> None:
     """Completes outstanding transfers and waits until every PE has called it."""
-    call(raw.api_BarrierAll)
+    completing(raw.api_BarrierAll)
 

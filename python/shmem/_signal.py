@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._buffers import LocalBuffer
+from ._buffers import LocalBuffer, lend
 from ._core import raw
 from ._errors import from_runtime
 
@@ -20,8 +20,16 @@ def _signal_put(dst: int, src: Any, elem_size: int, sig: int, signal: int, sig_o
         if src.__class__ is int:
             _put_signal(dst, src, elem_size, sig, signal, sig_op, pe, nbi)
             return
-        with LocalBuffer(src, elem_size, False, "src") as address:
-            _put_signal(dst, address, elem_size, sig, signal, sig_op, pe, nbi)
+        buffer = LocalBuffer(src, elem_size, False, "src")
+        try:
+            _put_signal(dst, buffer.address, elem_size, sig, signal, sig_op, pe, nbi)
+        except BaseException:
+            buffer.release()
+            raise
+        if nbi:
+            lend(buffer)  # released at the next quiet or barrier
+        else:
+            buffer.release()
     except RuntimeError as exc:
         raise from_runtime(exc) from None
 

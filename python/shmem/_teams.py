@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._attrs import TeamConfig
 from ._core import api, raw
 from ._errors import SHMEM_INVALID_PARAM, call
+from ._rma import completing
 
 SHMEM_TEAM_WORLD = 0
 SHMEM_TEAM_INVALID = -1
@@ -78,4 +79,4 @@ def shmem_team_get_config(team: int, config: TeamConfig | None = None) -> TeamCo
 
 def shmem_barrier(team: int = SHMEM_TEAM_WORLD) -> None:
     """Completes this PE's transfers and waits until every member of team has called it."""
-    call(raw.api_Barrier, team)
+    completing(raw.api_Barrier, team)
