@@ -1,8 +1,6 @@
 package barrier
 
 import (
-	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -37,54 +35,16 @@ func newRegion(t testing.TB) *shmtest.Region {
 }
 
 func startChild(t testing.TB, r *shmtest.Region, role string, args ...int) *shmtest.Child {
-	strs := make([]string, len(args))
-	for i, a := range args {
-		strs[i] = strconv.Itoa(a)
-	}
-	c, err := shmtest.Start(r, childLimit, role, strs...)
-	require.NoError(t, err)
-	t.Cleanup(c.Kill)
-	return c
+	return shmtest.StartT(t, r, childLimit, role, args...)
 }
 
-func waitChild(t testing.TB, c *shmtest.Child) string {
-	out, err := c.Wait()
-	require.NoError(t, err, "child output:\n%s", out)
-	return out
-}
+func waitChild(t testing.TB, c *shmtest.Child) string { return shmtest.WaitT(t, c) }
 
 // TestHelperProcess is the body of the child processes; in a normal test
 // run it does nothing.
-func TestHelperProcess(t *testing.T) {
-	role, args, isChild := shmtest.Role()
-	if !isChild {
-		t.Skip("runs only as a child process")
-	}
-	shmtest.Exit(runRole(role, args))
-}
+func TestHelperProcess(t *testing.T) { shmtest.Serve(t, childRoles) }
 
-func runRole(role string, args []string) error {
-	nums := make([]int, len(args))
-	for i, a := range args {
-		n, err := strconv.Atoi(a)
-		if err != nil {
-			return fmt.Errorf("bad argument %q", a)
-		}
-		nums[i] = n
-	}
-	r, err := shmtest.ChildRegion()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	play, ok := childRoles[role]
-	if !ok {
-		return fmt.Errorf("unknown role %q", role)
-	}
-	return play(r, nums)
-}
-
-var childRoles = map[string]func(r *shmtest.Region, args []int) error{
+var childRoles = shmtest.Roles{
 	"rounds":        playRounds,
 	"until-timeout": playUntilTimeout,
 	"bench":         playBench,

@@ -1,8 +1,6 @@
 package signal
 
 import (
-	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -37,61 +35,19 @@ func newRegion(t testing.TB) *shmtest.Region {
 	return r
 }
 
-// startChild starts a child process playing role on r; it is killed if the
-// test ends first.
 func startChild(t testing.TB, r *shmtest.Region, role string, args ...int) *shmtest.Child {
-	strs := make([]string, len(args))
-	for i, a := range args {
-		strs[i] = strconv.Itoa(a)
-	}
-	c, err := shmtest.Start(r, childLimit, role, strs...)
-	require.NoError(t, err)
-	t.Cleanup(c.Kill)
-	return c
+	return shmtest.StartT(t, r, childLimit, role, args...)
 }
 
-// waitChild requires that the child exits successfully and returns its
-// output.
-func waitChild(t testing.TB, c *shmtest.Child) string {
-	out, err := c.Wait()
-	require.NoError(t, err, "child output:\n%s", out)
-	return out
-}
+func waitChild(t testing.TB, c *shmtest.Child) string { return shmtest.WaitT(t, c) }
 
 // TestHelperProcess is the body of the child processes; in a normal test
 // run it does nothing.
-func TestHelperProcess(t *testing.T) {
-	role, args, isChild := shmtest.Role()
-	if !isChild {
-		t.Skip("runs only as a child process")
-	}
-	shmtest.Exit(runRole(role, args))
-}
-
-func runRole(role string, args []string) error {
-	nums := make([]int, len(args))
-	for i, a := range args {
-		n, err := strconv.Atoi(a)
-		if err != nil {
-			return fmt.Errorf("bad argument %q", a)
-		}
-		nums[i] = n
-	}
-	r, err := shmtest.ChildRegion()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	play, ok := childRoles[role]
-	if !ok {
-		return fmt.Errorf("unknown role %q", role)
-	}
-	return play(r, nums)
-}
+func TestHelperProcess(t *testing.T) { shmtest.Serve(t, childRoles) }
 
 // childRoles are the parts a child process can play; each takes the shared
 // region and integer arguments.
-var childRoles = map[string]func(r *shmtest.Region, args []int) error{
+var childRoles = shmtest.Roles{
 	"pong":      playPong,
 	"fetchadd":  playFetchAdd,
 	"idle":      playIdle,
