@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _spawn import launched, spawn_pes  # bench/ is on sys.path: these scripts run as files
 
 KIB, MIB = 1 << 10, 1 << 20
 POW2_SIZES = [1 << k for k in range(3, 25)]  # 8 B .. 16 MiB
@@ -44,34 +44,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # ---------------------------------------------------------------- launching
 
 
-def launched() -> bool:
-    """Whether a launcher (shmemrun, torchrun, mpirun, srun) started this process as one PE of a job."""
-    from shmem import _launch_env
-
-    return _launch_env.detect_launch() is not None
-
-
-def spawn_pes(argv: list[str], npes: int = 2) -> int:
-    """Runs this script as npes PEs (rank 0 prints), as shmemrun would; returns the job's exit status."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in range(npes):
-        env = dict(os.environ, SHMEM_RANK=str(rank), SHMEM_NPES=str(npes), SHMEM_IP_PORT=f"tcp://127.0.0.1:{port}")
-        procs.append(subprocess.Popen([sys.executable, __file__, *argv], env=env))
-    status = 0
-    try:
-        for proc in procs:
-            status = status or proc.wait()
-            if status:
-                break
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return status
 
 
 # ---------------------------------------------------------------- timing
@@ -227,7 +199,7 @@ def verdicts(result: dict, noop_s: float) -> list[str]:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if not launched():
-        return spawn_pes(argv)
+        return spawn_pes(__file__, argv)
     import numpy as np
     import shmem
 

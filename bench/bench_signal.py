@@ -21,13 +21,14 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _spawn import launched, spawn_pes  # bench/ is on sys.path: these scripts run as files
 
 C_SOURCE = Path(__file__).with_name("_pingpong.c")
 TARGET_ONEWAY_NS = 1000.0
@@ -45,37 +46,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # ---------------------------------------------------------------- launching
 
 
-def launched() -> bool:
-    """Whether a launcher (shmemrun, torchrun, mpirun, srun) started this process as one PE of a job."""
-    from shmem import _launch_env
-
-    return _launch_env.detect_launch() is not None
-
-
-def spawn_pes(argv: list[str], npes: int = 2, timeout: float = 600) -> int:
-    """Runs this script as npes PEs (rank 0 prints), as shmemrun would; returns the job's exit status."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in range(npes):
-        env = dict(os.environ, SHMEM_RANK=str(rank), SHMEM_NPES=str(npes), SHMEM_IP_PORT=f"tcp://127.0.0.1:{port}")
-        procs.append(subprocess.Popen([sys.executable, __file__, *argv], env=env))
-    deadline, status = time.monotonic() + timeout, 0
-    try:
-        for proc in procs:
-            status = status or proc.wait(timeout=max(deadline - time.monotonic(), 1))
-            if status:
-                break
-    except subprocess.TimeoutExpired:
-        print(f"bench_signal: the PEs did not finish within {timeout:.0f}s", file=sys.stderr)
-        status = 1
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return status
 
 
 # ---------------------------------------------------------------- the C baseline
@@ -244,7 +214,7 @@ def report(r: dict) -> list[str]:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if not launched():
-        return spawn_pes(argv)
+        return spawn_pes(__file__, argv)
     import shmem
 
     results = measure(shmem, args)
