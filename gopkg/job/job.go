@@ -45,8 +45,10 @@ type Job struct {
 	// shared memory, which cannot see it, give up.
 	lostPE atomic.Int64
 	// netForLoss is the network engine once it runs, for peerLost, which the
-	// rendezvous calls from its own goroutine.
-	netForLoss atomic.Pointer[netengine.Engine]
+	// rendezvous calls from its own goroutine; sessForExit is the session,
+	// for exitOnNotice, likewise.
+	netForLoss  atomic.Pointer[netengine.Engine]
+	sessForExit atomic.Pointer[bootstrap.Session]
 
 	closeOnce sync.Once
 }
@@ -95,12 +97,13 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
 		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
-		OnGlobalExit: func(status int) { j.exitNow(status, onGlobalExit) },
+		OnGlobalExit: func(status int) { j.exitOnNotice(status, onGlobalExit) },
 		OnPeerLost:   j.peerLost,
 	})
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)
 	}
+	j.sessForExit.Store(j.sess)
 	if err = j.mapPeers(); err != nil {
 		return nil, err
 	}
@@ -245,6 +248,18 @@ func (j *Job) exitNow(status int, notify func(int)) {
 		_ = j.seg.Unlink()
 	}
 	os.Exit(status)
+}
+
+// exitOnNotice ends this PE because another called shmem_global_exit. Rank 0
+// serves the rendezvous that carries the notice to everyone: were it to exit
+// while the notices are still going out, the PEs not yet told would see it
+// die instead and fail with an error. So it sends the notice once more itself,
+// which returns when every PE has been told, and exits only then.
+func (j *Job) exitOnNotice(status int, notify func(int)) {
+	if s := j.sessForExit.Load(); s != nil && j.opts.Rank == 0 {
+		_ = s.GlobalExit(status)
+	}
+	j.exitNow(status, notify)
 }
 
 // GlobalExit makes every PE of the job exit with status, this one last.
