@@ -410,3 +410,18 @@ def test_a_killed_pe_leaves_no_shared_memory_behind():
         if pe.rank != 2:
             assert f"barrier failed {shmem.SHMEM_BOOTSTRAP_ERROR}" in pe.stdout, pe.stdout + pe.stderr
     assert spmd.shm_segments(pids) == []
+
+
+def test_mte_get_ub_params_reports_what_was_set_and_the_chunk_size_in_effect():
+    results = run(1, """
+        seen = [list(shmem.mte_get_ub_params())]            # defaults before anything: 1 MiB chunks
+        shmem.mte_set_ub_params(64, 8192, 5)                 # before init: kept for init
+        seen.append(list(shmem.mte_get_ub_params()))
+        init()
+        seen.append(list(shmem.mte_get_ub_params()))         # the engine took 8192
+        shmem.mte_set_ub_params(0, 1 << 16, 1)
+        seen.append(list(shmem.mte_get_ub_params()))
+        shmem.shmem_finialize()
+        report(seen)
+    """)
+    assert results[0].report == [[0, 1 << 20, 0], [64, 8192, 5], [64, 8192, 5], [0, 1 << 16, 1]]

@@ -1,9 +1,14 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/errcode"
+import (
+	"sync/atomic"
 
-// ubParams keeps what mte_set_ub_params was given, for reporting.
-var ubOffset, ubEvent int64
+	"github.com/pyshmem/shmem/gopkg/engine"
+	"github.com/pyshmem/shmem/gopkg/errcode"
+)
+
+// ubOffset and ubEvent keep what mte_set_ub_params was given, for UbParam.
+var ubOffset, ubEvent atomic.Int64
 
 // SetUbParams is mte_set_ub_params: size is the chunk size in which the copy
 // engine splits large transfers. Before init the values are kept for init
@@ -13,7 +18,8 @@ func SetUbParams(offset, size, event int64) (code int) {
 	if size <= 0 || offset < 0 || event < 0 {
 		return errcode.InvalidValue
 	}
-	ubOffset, ubEvent = offset, event
+	ubOffset.Store(offset)
+	ubEvent.Store(event)
 	pendingChunk.Store(size)
 	j := current.Load()
 	if j == nil {
@@ -37,4 +43,30 @@ func FftsConfig() (h int64) {
 		return int64(j.SyncHandle())
 	}
 	return 0
+}
+
+// UbParam reports the staging settings: which 0 is the offset and 2 the event
+// last given to mte_set_ub_params, 1 the chunk size in effect (the running
+// engine's, else the one init will use).
+func UbParam(which int) (v int64) {
+	defer func() {
+		if recover() != nil {
+			v = -1
+		}
+	}()
+	switch which {
+	case 0:
+		return ubOffset.Load()
+	case 2:
+		return ubEvent.Load()
+	case 1:
+		if j := current.Load(); j != nil {
+			return int64(j.ChunkSize())
+		}
+		if n := pendingChunk.Load(); n > 0 {
+			return n
+		}
+		return int64(engine.DefaultChunkSize)
+	}
+	return -1
 }

@@ -52,3 +52,6 @@ func (j *Job) Fence() error { return j.rma.Fence() }
 
 // SetChunkSize sets the piece size of large transfers (mte_set_ub_params).
 func (j *Job) SetChunkSize(n uintptr) error { return j.rma.SetChunkSize(n) }
+
+// ChunkSize is the piece size of large transfers in effect.
+func (j *Job) ChunkSize() uintptr { return j.rma.ChunkSize() }

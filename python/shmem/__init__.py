@@ -39,7 +39,7 @@ from ._collective import (
     sum_reduce,
     xor_reduce,
 )
-from ._device import get_ffts_config, mte_set_ub_params
+from ._device import get_ffts_config, mte_get_ub_params, mte_set_ub_params
 from ._errors import (
     SHMEM_BOOTSTRAP_ERROR,
     SHMEM_INNER_ERROR,

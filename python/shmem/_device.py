@@ -12,6 +12,12 @@ def mte_set_ub_params(offset: int, size: int, event: int) -> int:
     return raw.api_SetUbParams(offset, size, event)
 
 
+def mte_get_ub_params() -> tuple:
+    """(offset, size, event): the offset and event last given to mte_set_ub_params, and the chunk size in effect
+    (the running engine's, or the one init will use)."""
+    return (raw.api_UbParam(0), raw.api_UbParam(1), raw.api_UbParam(2))
+
+
 def get_ffts_config() -> int:
     """0 before init; afterwards a non-zero handle of this PE's synchronisation block."""
     return raw.api_FftsConfig()
