@@ -30,6 +30,19 @@ func recoverInto(err *error) {
 	if r := recover(); r != nil {
 		*err = errcode.New(errcode.InnerError, "internal error: %v\n%s", r, debug.Stack())
 	}
+	if *err != nil {
+		holdIfExiting()
+	}
+}
+
+// holdIfExiting keeps a failing call from returning while a global exit is
+// ending the process: its error (a PE that left first looks lost) would let
+// the caller exit with a status other than the requested one. The runtime
+// exits the process within about a second.
+func holdIfExiting() {
+	if j := current.Load(); j != nil && j.Exiting() {
+		select {}
+	}
 }
 
 // recoverCode is recoverInto for functions that return a status code.

@@ -47,7 +47,11 @@ type Job struct {
 	// netForLoss is the network engine once it runs, for peerLost, which the
 	// rendezvous calls from its own goroutine; sessForExit is the session,
 	// for exitOnNotice, likewise.
-	netForLoss  atomic.Pointer[netengine.Engine]
+	netForLoss atomic.Pointer[netengine.Engine]
+	// exiting is set once a global exit notice arrived: the process is about
+	// to end with the requested status, and the PEs leaving meanwhile are no
+	// failure to report (see Exiting).
+	exiting     atomic.Bool
 	sessForExit atomic.Pointer[bootstrap.Session]
 
 	closeOnce sync.Once
@@ -256,6 +260,7 @@ func (j *Job) exitNow(status int, notify func(int)) {
 // die instead and fail with an error. So it sends the notice once more itself,
 // which returns when every PE has been told, and exits only then.
 func (j *Job) exitOnNotice(status int, notify func(int)) {
+	j.exiting.Store(true)
 	if s := j.sessForExit.Load(); s != nil && j.opts.Rank == 0 {
 		_ = s.GlobalExit(status)
 	}
@@ -273,3 +278,9 @@ func (j *Job) GlobalExit(status int) {
 // Rank and Size of this PE in the world.
 func (j *Job) Rank() int { return j.opts.Rank }
 func (j *Job) Size() int { return j.opts.Size }
+
+// Exiting reports whether this PE is ending because of a global exit. The
+// PEs that exit first look lost to the calls still running here; those calls
+// must not return that as an error (the caller would exit with another
+// status before the runtime exits with the requested one).
+func (j *Job) Exiting() bool { return j.exiting.Load() }
