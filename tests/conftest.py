@@ -1,6 +1,7 @@
 import os
 
 import pytest
+import shmem
 from spmd import shm_segments
 
 
@@ -29,3 +30,15 @@ def no_leftover_segments():
     yield
     left = {name for name in set(shm_segments()) - before if _owner_gone_or_us(name)}
     assert not left, f"shared-memory segments left behind: {sorted(left)}"
+
+
+@pytest.fixture
+def heap():
+    """A single-PE job in this process; yields a 4 KiB symmetric block."""
+    assert shmem.shmem_init(0, 1, 1 << 20) == 0
+    try:
+        block = shmem.shmem_malloc(4096)
+        assert block != 0
+        yield block
+    finally:
+        shmem.shmem_finialize()

@@ -39,18 +39,6 @@ def run(n: int, body: str, **kw):
     return spmd.run(n, COMMON + textwrap.dedent(body), **kw)
 
 
-@pytest.fixture
-def heap():
-    """A single-PE job in this process; yields a 4 KiB symmetric block."""
-    assert shmem.shmem_init(0, 1, 1 << 20) == 0
-    try:
-        block = shmem.shmem_malloc(4096)
-        assert block != 0
-        yield block
-    finally:
-        shmem.shmem_finialize()
-
-
 def local_address(buf) -> int:
     return ctypes.addressof(ctypes.c_char.from_buffer(buf))
 

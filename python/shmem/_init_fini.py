@@ -28,12 +28,11 @@ from ._logging import logger
 # afterwards through the setters count.
 _attributes: InitAttr | None = None
 
-# The registered decrypt handler: the Python callable and the ctypes trampoline that
-# keeps it alive for as long as Go may call it.
+# The registered decrypt handler: the ctypes trampoline wrapping the Python callable, kept
+# here so both stay alive for as long as Go may call them.
 # TLS (issue 6): `out` is c_void_p, not c_char_p: ctypes hands a callback's c_char_p argument over as a bytes
 # copy, so the answer was written into that copy and Go read zeros. Same C ABI (a pointer).
 _DECRYPT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
-_decrypt_handler: Callable[[str], str] | None = None
 _decrypt_cfunc = None
 
 
@@ -169,9 +168,9 @@ def shmem_set_timeout(attributes: InitAttr, vaue: int) -> int:
 
 def register_decrypt_handler(py_decrypt_func: Callable[[str], str] | None) -> int:
     """Registers fn(cipher_text) -> plain_text, used to decrypt the TLS private-key password; None unregisters."""
-    global _decrypt_handler, _decrypt_cfunc
+    global _decrypt_cfunc
     if py_decrypt_func is None:
-        _decrypt_handler, _decrypt_cfunc = None, None
+        _decrypt_cfunc = None
         return SHMEM_SUCCESS
     if not callable(py_decrypt_func):
         raise TypeError("register_decrypt_handler needs a callable(str) -> str or None")
@@ -191,7 +190,6 @@ def register_decrypt_handler(py_decrypt_func: Callable[[str], str] | None) -> in
             logger.error("decrypt handler %r raised %r", py_decrypt_func, exc)
             return -1
 
-    _decrypt_handler = py_decrypt_func
     _decrypt_cfunc = _DECRYPT_FN(trampoline)
     return SHMEM_SUCCESS
 
