@@ -11,14 +11,12 @@ import (
 	"fmt"
 	"strings"
 	"unsafe"
-
-	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
 // ErrCallbackFailed is wrapped by every error that comes from the callback
-// itself (as opposed to bad arguments). Such errors carry no API code, so the
-// caller's errcode.Wrap gives them the code of the operation that needed the
-// callback (for the decrypt handler: BootstrapError).
+// itself (as opposed to bad arguments, which wrap ErrInvalidArgument). The
+// caller gives it the API code of the operation that needed the callback (for
+// the decrypt handler: BootstrapError).
 var ErrCallbackFailed = errors.New("callback failed")
 
 // CallStringFunc calls fn, the address of a C function of type
@@ -29,10 +27,10 @@ var ErrCallbackFailed = errors.New("callback failed")
 // 4 KiB, at most 16 MiB, at most 4 calls). A negative return is a failure.
 func CallStringFunc(fn uintptr, in string) (out string, err error) {
 	if fn == 0 {
-		return "", errcode.New(errcode.InvalidParam, "callback: null function pointer")
+		return "", fmt.Errorf("callback: null function pointer: %w", ErrInvalidArgument)
 	}
 	if strings.IndexByte(in, 0) >= 0 {
-		return "", errcode.New(errcode.InvalidParam, "callback: input contains a NUL byte")
+		return "", fmt.Errorf("callback: input contains a NUL byte: %w", ErrInvalidArgument)
 	}
 	cin := C.CString(in)
 	defer C.free(unsafe.Pointer(cin))

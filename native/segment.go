@@ -7,11 +7,10 @@ package native
 import "C"
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"unsafe"
-
-	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
 // maxSegmentNameLen is NAME_MAX: the name becomes a file under /dev/shm.
@@ -38,7 +37,7 @@ func CreatePlacedSegment(name string, size uintptr, p Placement) (base uintptr, 
 		return 0, err
 	}
 	if size == 0 {
-		return 0, errcode.New(errcode.InvalidParam, "segment %q: size 0", name)
+		return 0, fmt.Errorf("segment %q: size 0: %w", name, ErrInvalidArgument)
 	}
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
@@ -102,11 +101,11 @@ func UnlinkSegment(name string) error {
 func checkSegmentName(name string) error {
 	switch {
 	case len(name) < 2 || name[0] != '/':
-		return errcode.New(errcode.InvalidParam, "segment name %q: must be \"/\" followed by a name", name)
+		return fmt.Errorf("segment name %q: must be \"/\" followed by a name: %w", name, ErrInvalidArgument)
 	case strings.ContainsAny(name[1:], "/\x00"):
-		return errcode.New(errcode.InvalidParam, "segment name %q: contains \"/\" or NUL after the first character", name)
+		return fmt.Errorf("segment name %q: contains \"/\" or NUL after the first character: %w", name, ErrInvalidArgument)
 	case len(name)-1 > maxSegmentNameLen:
-		return errcode.New(errcode.InvalidParam, "segment name %q: longer than %d bytes", name, maxSegmentNameLen)
+		return fmt.Errorf("segment name %q: longer than %d bytes: %w", name, maxSegmentNameLen, ErrInvalidArgument)
 	}
 	return nil
 }

@@ -1,24 +1,29 @@
 package native
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
-
-	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
-// SegmentError is a failed segment operation. It carries the API code
-// (errcode.SmemError) for the user and the errno for the runtime, so callers
-// can ask errors.Is(err, syscall.ENOENT) or errors.Is(err, fs.ErrNotExist).
+// ErrInvalidArgument is wrapped by every error about an argument the caller
+// got wrong. native is the lowest layer and knows no API codes: its callers
+// turn this into InvalidParam and other failures into the code of their
+// operation.
+var ErrInvalidArgument = errors.New("invalid argument")
+
+// SegmentError is a failed segment operation. It carries the errno, so
+// callers can ask errors.Is(err, syscall.ENOENT) or errors.Is(err,
+// fs.ErrNotExist).
 type SegmentError struct {
-	Coded *errcode.Error
+	Msg   string
 	Errno syscall.Errno
 }
 
-func (e *SegmentError) Error() string { return e.Coded.Error() }
+func (e *SegmentError) Error() string { return e.Msg }
 
-// Unwrap exposes both halves to errors.Is and errors.As.
-func (e *SegmentError) Unwrap() []error { return []error{e.Coded, e.Errno} }
+// Unwrap exposes the errno to errors.Is and errors.As.
+func (e *SegmentError) Unwrap() error { return e.Errno }
 
 // segmentError names the segment when there is one (detach knows only an
 // address, which the step text already holds).
@@ -27,8 +32,5 @@ func segmentError(errno syscall.Errno, step, name string) *SegmentError {
 	if name != "" {
 		subject = fmt.Sprintf("segment %q", name)
 	}
-	return &SegmentError{
-		Coded: errcode.New(errcode.SmemError, "%s: %s: %s", subject, step, errno.Error()),
-		Errno: errno,
-	}
+	return &SegmentError{Msg: fmt.Sprintf("%s: %s: %s", subject, step, errno.Error()), Errno: errno}
 }

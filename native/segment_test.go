@@ -10,8 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/pyshmem/shmem/gopkg/errcode"
 )
 
 func TestCreateAttachShareMemory(t *testing.T) {
@@ -54,7 +52,8 @@ func TestCreateExistingNameKeepsTheOriginal(t *testing.T) {
 
 	_, err = CreateSegment(name, 8192)
 	require.Error(t, err)
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
+	var segErr *SegmentError
+	assert.ErrorAs(t, err, &segErr)
 	assert.ErrorIs(t, err, syscall.EEXIST)
 	assert.ErrorIs(t, err, fs.ErrExist)
 	assert.Contains(t, err.Error(), name)
@@ -74,7 +73,8 @@ func TestAttachMissingLeavesNothing(t *testing.T) {
 	fds := openFDs(t)
 	_, _, err := AttachSegment(name)
 	require.Error(t, err)
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
+	var segErr *SegmentError
+	assert.ErrorAs(t, err, &segErr)
 	assert.ErrorIs(t, err, syscall.ENOENT)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	assert.False(t, shmExists(name), "attach must never create")
@@ -99,7 +99,8 @@ func TestCreateTooLargeLeavesNothing(t *testing.T) {
 	fds := openFDs(t)
 	_, err := CreateSegment(name, 1<<50)
 	require.Error(t, err)
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
+	var segErr *SegmentError
+	assert.ErrorAs(t, err, &segErr)
 	assert.True(t, errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG), err.Error())
 	assert.Contains(t, err.Error(), "reserve")
 	assert.False(t, shmExists(name))
@@ -109,13 +110,15 @@ func TestCreateTooLargeLeavesNothing(t *testing.T) {
 
 func TestUnlinkMissing(t *testing.T) {
 	err := UnlinkSegment(testSegmentName(t))
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
+	var segErr *SegmentError
+	assert.ErrorAs(t, err, &segErr)
 	assert.ErrorIs(t, err, syscall.ENOENT)
 }
 
 func TestDetachBadArguments(t *testing.T) {
 	err := DetachSegment(0, 4096)
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
+	var segErr *SegmentError
+	assert.ErrorAs(t, err, &segErr)
 	assert.ErrorIs(t, err, syscall.EINVAL)
 	assert.Contains(t, err.Error(), "segment mapping")
 	assert.ErrorIs(t, DetachSegment(4096, 0), syscall.EINVAL)
@@ -125,14 +128,14 @@ func TestDetachBadArguments(t *testing.T) {
 func TestBadNamesAndSizes(t *testing.T) {
 	for _, name := range []string{"", "/", "noslash", "/a/b", "/a\x00b", "/" + strings.Repeat("x", 256)} {
 		_, err := CreateSegment(name, 4096)
-		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "create %q", name)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "create %q", name)
 		_, _, err = AttachSegment(name)
-		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "attach %q", name)
-		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(UnlinkSegment(name)), "unlink %q", name)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "attach %q", name)
+		assert.ErrorIs(t, UnlinkSegment(name), ErrInvalidArgument, "unlink %q", name)
 	}
 	name := testSegmentName(t)
 	_, err := CreateSegment(name, 0)
-	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.False(t, shmExists(name))
 	_, err = CreatePlacedSegment(name, 4096, Placement{Align: 3 << 20})
 	assert.ErrorIs(t, err, syscall.EINVAL, "alignment not a power of two")

@@ -3,7 +3,7 @@ package api
 import (
 	"testing"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -1,6 +1,6 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/job"
+import "github.com/pyshmem/shmem/gopkg/internal/job"
 
 // The collectives over a team (beyond the seed). Addresses are symmetric
 // addresses of this PE; every member of the team calls with the same sizes,

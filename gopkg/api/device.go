@@ -3,8 +3,8 @@ package api
 import (
 	"sync/atomic"
 
-	"github.com/pyshmem/shmem/gopkg/engine"
-	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/engine"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // ubOffset and ubEvent keep what mte_set_ub_params was given, for UbParam.

@@ -5,8 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
-	"github.com/pyshmem/shmem/gopkg/job"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 )
 
 // The library's state. lifecycle serialises init and finalize; the hot path

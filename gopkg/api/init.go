@@ -4,8 +4,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
-	"github.com/pyshmem/shmem/gopkg/job"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 )
 
 // pendingChunk holds mte_set_ub_params' size given before init, for init.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // ParseIPPort checks an ip_port of the form tcp://HOST:PORT or

@@ -3,7 +3,7 @@ package api
 import (
 	"math/bits"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // Malloc is shmem_malloc: the symmetric address, or 0 with an error saying

@@ -1,6 +1,6 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/errcode"
+import "github.com/pyshmem/shmem/gopkg/internal/errcode"
 
 // The data-movement calls. dst/src are addresses (the facade turns buffer
 // objects into addresses); elem_size is a byte count. They return an error

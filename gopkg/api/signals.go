@@ -1,6 +1,6 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/errcode"
+import "github.com/pyshmem/shmem/gopkg/internal/errcode"
 
 // PutmemSignal is shmem_putmem_signal (nbi 0) and shmem_putmem_signal_nbi
 // (nbi 1): the data, then the 32-bit signal word at sig on pe.

@@ -1,8 +1,8 @@
 package api
 
 import (
-	"github.com/pyshmem/shmem/gopkg/errcode"
-	"github.com/pyshmem/shmem/gopkg/team"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
 
 // TeamSplitStrided is team_split_strided: the new team's id on members,

@@ -1,11 +1,12 @@
 package api
 
 import (
+	"errors"
 	"strings"
 	"sync"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
-	"github.com/pyshmem/shmem/gopkg/job"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/native"
 )
 
@@ -92,7 +93,11 @@ func loadTLS() (*job.TLS, error) {
 	var decrypt func(string) (string, error)
 	if decryptFn != 0 {
 		decrypt = func(cipher string) (string, error) {
-			return native.CallStringFunc(uintptr(decryptFn), cipher)
+			plain, err := native.CallStringFunc(uintptr(decryptFn), cipher)
+			if errors.Is(err, native.ErrInvalidArgument) {
+				return "", errcode.Wrap(errcode.InvalidParam, err, "decrypt handler")
+			}
+			return plain, err
 		}
 	}
 	return job.LoadTLS(settings, decrypt)

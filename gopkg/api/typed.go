@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"unsafe"
 
-	"github.com/pyshmem/shmem/gopkg/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // The typed single-element calls shmem_<T>_p / shmem_<T>_g. The element

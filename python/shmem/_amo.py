@@ -17,7 +17,7 @@ _get_bits = raw.api_GetBits
 _put_float = raw.api_PutFloat
 _get_float = raw.api_GetFloat
 
-# Operation codes of the runtime (gopkg/job/amo.go).
+# Operation codes of the runtime (gopkg/internal/job/amo.go).
 _FETCH, _SET, _SWAP, _CSWAP, _FETCH_ADD, _ADD = range(6)
 
 # name -> (size in bytes, signed)

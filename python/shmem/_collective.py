@@ -27,7 +27,7 @@ _fcollect = raw.api_Fcollect
 _alltoall = raw.api_Alltoall
 _reduce = raw.api_Reduce
 
-# The runtime's codes (package gopkg/collective): (kind, itemsize) -> dtype code; op name -> op code.
+# The runtime's codes (package gopkg/internal/collective): (kind, itemsize) -> dtype code; op name -> op code.
 _DTYPE_CODES = {
     ("i", 1): 1, ("i", 2): 2, ("i", 4): 3, ("i", 8): 4,
     ("u", 1): 5, ("u", 2): 6, ("u", 4): 7, ("u", 8): 8,

@@ -1,0 +1,147 @@
+package bootstrap
+
+import (
+	"context"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// freeAddr returns a loopback address with a port nobody listens on.
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+func testConfig(addr string, rank, size int) Config {
+	return Config{Addr: addr, Rank: rank, Size: size, JoinTimeout: 5 * time.Second}
+}
+
+type joined struct {
+	s       *Session
+	err     error
+	elapsed time.Duration
+}
+
+// joinConcurrently runs Join for every config at once and collects the
+// outcomes in config order.
+func joinConcurrently(cfgs []Config) []joined {
+	out := make([]joined, len(cfgs))
+	var wg sync.WaitGroup
+	for i, cfg := range cfgs {
+		wg.Go(func() {
+			start := time.Now()
+			s, err := Join(context.Background(), cfg)
+			out[i] = joined{s, err, time.Since(start)}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// joinAll joins size ranks on a fresh address; mod may adjust each config.
+func joinAll(t testing.TB, size int, mod func(*Config)) []*Session {
+	t.Helper()
+	addr := freeAddr(t)
+	cfgs := make([]Config, size)
+	for r := range cfgs {
+		cfgs[r] = testConfig(addr, r, size)
+		if mod != nil {
+			mod(&cfgs[r])
+		}
+	}
+	res := joinConcurrently(cfgs)
+	sessions := make([]*Session, size)
+	for r, j := range res {
+		require.NoError(t, j.err, "rank %d", r)
+		sessions[r] = j.s
+	}
+	return sessions
+}
+
+// closeAll closes every session concurrently, as finalize does on every PE.
+func closeAll(t testing.TB, sessions []*Session) {
+	t.Helper()
+	errs := make([]error, len(sessions))
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Go(func() { errs[i] = s.Close() })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		assert.NoError(t, err, "close of rank %d", i)
+	}
+}
+
+// everyRank runs f for each session concurrently and returns its errors.
+func everyRank(sessions []*Session, f func(s *Session) error) []error {
+	errs := make([]error, len(sessions))
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Go(func() { errs[i] = f(s) })
+	}
+	wg.Wait()
+	return errs
+}
+
+func openFDs(t testing.TB) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(entries)
+}
+
+// leakCheck records goroutines and fds now; the returned func asserts both
+// come back to that baseline (after a brief settle).
+func leakCheck(t testing.TB) func() {
+	t.Helper()
+	freeAddr(t) // the runtime's poller fds exist from the first socket on
+	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
+	return func() {
+		t.Helper()
+		// Polled here, not with assert.Eventually: that runs the condition on
+		// goroutines of its own, which would count.
+		settled := func(ok func() bool) bool {
+			for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+				if ok() {
+					return true
+				}
+			}
+			return false
+		}
+		if !settled(func() bool { return runtime.NumGoroutine() <= goroutines }) {
+			buf := make([]byte, 1<<20)
+			t.Errorf("goroutines: %d before, %d after:\n%s", goroutines, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		if !settled(func() bool { return openFDs(t) <= fds }) {
+			t.Errorf("fds: %d before, %d after", fds, openFDs(t))
+		}
+	}
+}
+
+// requireCode asserts err carries code and mentions every fragment.
+func requireCode(t testing.TB, err error, code int, fragments ...string) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Equal(t, code, errcode.CodeOf(err), "error: %v", err)
+	for _, f := range fragments {
+		assert.Contains(t, err.Error(), f)
+	}
+}
+
+// portFree reports whether addr can be bound right now.
+func portFree(t testing.TB, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "port of %s still taken", addr)
+	require.NoError(t, ln.Close())
+}

@@ -1,0 +1,201 @@
+package bootstrap
+
+import (
+	"bufio"
+	"fmt"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+)
+
+// serve is the reader goroutine of one accepted connection: the Hello, then
+// requests until the connection ends.
+func (s *server) serve(p *peer) {
+	defer s.wg.Done()
+	defer p.q.drain() // whatever is queued still goes out, then the writer closes
+	r := bufio.NewReader(p.conn)
+
+	s.mu.Lock()
+	helloBy := time.Now().Add(helloIdleTimeout)
+	if s.phase == phaseJoining {
+		helloBy = s.joinAt
+	}
+	s.mu.Unlock()
+	_ = p.conn.SetReadDeadline(helloBy)
+	kind, payload, err := readFrame(r, maxHandshakeFrameLen) // a TLS handshake happens inside
+	if err != nil || kind != kindHello {
+		s.forget(p)
+		return
+	}
+	h, err := decodeHello(payload)
+	if err != nil || h.magic != protocolMagic {
+		s.forget(p) // not one of ours: a port scanner, a health check
+		return
+	}
+	s.mu.Lock()
+	if h.version != protocolVersion {
+		p.q.push(frameOf(rejectMsg{code: errcode.BootstrapError,
+			msg: fmt.Sprintf("rank %d speaks bootstrap protocol v%d, rank 0 speaks v%d", h.rank, h.version, protocolVersion)}.encode()))
+		s.mu.Unlock()
+		s.forget(p)
+		return
+	}
+	admitted := s.admitLocked(p, h)
+	s.mu.Unlock()
+	if !admitted {
+		s.forget(p)
+		return
+	}
+	_ = p.conn.SetReadDeadline(time.Time{})
+
+	for {
+		kind, payload, err := readFrame(r, maxFrameLen)
+		if err == nil {
+			err = s.handle(p, kind, payload)
+		}
+		if err != nil {
+			s.connEnded(p, err)
+			return
+		}
+	}
+}
+
+func (s *server) forget(p *peer) {
+	s.mu.Lock()
+	delete(s.conns, p)
+	s.mu.Unlock()
+}
+
+func (s *server) handle(p *peer, kind msgKind, payload []byte) error {
+	s.mu.Lock()
+	phase := s.phase
+	s.mu.Unlock()
+	switch phase {
+	case phaseJoining:
+		return fmt.Errorf("message kind %d before every PE joined", kind)
+	case phaseFailed, phaseClosing:
+		return nil // the connection is on its way out
+	}
+	switch kind {
+	case kindGather:
+		m, err := decodeGather(payload)
+		if err != nil {
+			return err
+		}
+		s.gather(p, m)
+	case kindAbandon:
+		m, err := decodeAbandon(payload)
+		if err != nil {
+			return err
+		}
+		s.abandon(p, m)
+	case kindExit:
+		m, err := decodeExitRequest(payload)
+		if err != nil {
+			return err
+		}
+		s.exit(p, m)
+	case kindLeave:
+		req, err := decodeReq(payload)
+		if err != nil {
+			return err
+		}
+		s.leave(p, req)
+	default:
+		return fmt.Errorf("unexpected message kind %d", kind)
+	}
+	return nil
+}
+
+// connEnded handles the end of a joined rank's connection: expected after
+// its Leave, a loss otherwise.
+func (s *server) connEnded(p *peer, cause error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, p)
+	switch {
+	case s.phase == phaseJoining:
+		// It gave up (its own deadline or context) or died: it may come back
+		// before the deadline, else the timeout names it.
+		s.peers[p.rank] = nil
+		s.gaveUp[p.rank] = true
+	case s.phase != phaseRunning || p.left || p.lost:
+	default:
+		s.peerLostLocked(p)
+	}
+}
+
+// peerLostLocked makes a rank's disappearance known to every other rank and
+// fails every collective, pending or later: the job cannot go on without it.
+func (s *server) peerLostLocked(p *peer) {
+	p.lost = true
+	err := bootstrapErr("PE %d of %d was lost: its connection dropped without finalize", p.rank, s.size)
+	if s.lostErr == nil {
+		s.lostErr = err
+	}
+	notice := encodeRank(kindPeerLost, p.rank)
+	for _, q := range s.peers {
+		if q != nil && q != p && !q.left && !q.lost {
+			q.q.push(frameOf(notice))
+		}
+	}
+	for key, e := range s.gathers {
+		s.failEntryLocked(key, e, err)
+	}
+	s.departLocked(p.rank)
+}
+
+func (s *server) leave(p *peer, req uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.left {
+		return
+	}
+	p.left = true
+	err := bootstrapErr("PE %d has already left (finalized)", p.rank)
+	for key, e := range s.gathers {
+		if e.isMember(p.rank) && !e.arrived(p.rank) {
+			s.failEntryLocked(key, e, err)
+		}
+	}
+	p.q.push(frameOf(encodeReq(kindLeaveAck, req)))
+	s.departLocked(p.rank)
+}
+
+// exit forwards a GlobalExit to every other rank still present and, once the
+// notices are written (or exitDeliveryBound passed), tells the caller how
+// many went out.
+func (s *server) exit(p *peer, m exitMsg) {
+	notice := exitMsg{status: m.status, from: p.rank}.encodeNotice()
+	var sent []chan struct{}
+	s.mu.Lock()
+	for _, q := range s.peers {
+		if q == nil || q == p || q.left || q.lost {
+			continue
+		}
+		ch := make(chan struct{})
+		if q.q.push(outFrame{parts: [][]byte{notice}, sent: ch}) {
+			sent = append(sent, ch)
+		}
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		bound := time.NewTimer(exitDeliveryBound)
+		defer bound.Stop()
+		delivered := 0
+	wait:
+		for _, ch := range sent {
+			select {
+			case <-ch:
+				delivered++
+			case <-bound.C:
+				break wait
+			case <-s.closing:
+				break wait
+			}
+		}
+		p.q.push(frameOf(exitSentMsg{req: m.req, delivered: delivered, total: len(sent)}.encode()))
+	}()
+}

@@ -1,0 +1,43 @@
+package heap
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+)
+
+func TestSegmentSize(t *testing.T) {
+	size, err := SegmentSize(1)
+	require.NoError(t, err)
+	assert.Equal(t, SyncAreaSize+pageSize, size)
+	size, err = SegmentSize(64 << 20)
+	require.NoError(t, err)
+	assert.Equal(t, uintptr(SyncAreaSize+64<<20), size)
+
+	for _, bad := range []uintptr{0, ^uintptr(0), 1 << 63} {
+		_, err := SegmentSize(bad)
+		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "memSize %#x", bad)
+	}
+}
+
+func TestLayoutConstants(t *testing.T) {
+	assert.Zero(t, SyncAreaSize%pageSize, "the user heap must start on a page")
+	assert.Zero(t, UserAlign%SyncAreaSize)
+	assert.True(t, isPowerOfTwo(UserAlign))
+	assert.True(t, isPowerOfTwo(MinBlockAlign))
+}
+
+func TestAlignUp(t *testing.T) {
+	for _, c := range []struct{ x, align, want uintptr }{
+		{0, 64, 0}, {1, 64, 64}, {64, 64, 64}, {65, 64, 128}, {4095, 4096, 4096},
+	} {
+		got, ok := alignUp(c.x, c.align)
+		assert.True(t, ok)
+		assert.Equal(t, c.want, got, "alignUp(%d, %d)", c.x, c.align)
+	}
+	_, ok := alignUp(^uintptr(0)-10, 64)
+	assert.False(t, ok, "overflow")
+}

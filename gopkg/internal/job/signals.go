@@ -1,0 +1,64 @@
+package job
+
+import (
+	"math"
+
+	"github.com/pyshmem/shmem/gopkg/internal/engine"
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
+)
+
+// PutSignal puts n bytes from local src to symmetric dst on PE pe, then
+// updates the 32-bit signal word at symmetric address sig on pe (SigSet
+// stores value, SigAdd adds it). The update comes after the data is in
+// place, so a PE that sees the new signal sees the data.
+func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi bool) error {
+	if op != signal.SigSet && op != signal.SigAdd {
+		return errcode.New(errcode.InvalidParam, "sig_op %d is not SHMEM_SIGNAL_SET (0) or SHMEM_SIGNAL_ADD (1)", op)
+	}
+	if value < math.MinInt32 || value > math.MaxInt32 {
+		return errcode.New(errcode.InvalidValue, "signal %d does not fit the 32-bit signal word", value)
+	}
+	w, err := j.word(sig, 4, pe)
+	if err != nil {
+		return errcode.Wrap(errcode.InvalidParam, err, "sig")
+	}
+	off := uintptr(0)
+	if n > 0 {
+		if off, err = j.symOffset(dst, n, "dst"); err != nil {
+			return err
+		}
+	}
+	return j.rma.PutSignal(pe, off, src, n, engine.Signal{Word: w.addr, Off: w.off, Wake: w.wake, Op: op, Value: int32(value)}, nbi)
+}
+
+// SignalFetch reads this PE's signal word at symmetric address sig.
+func (j *Job) SignalFetch(sig uintptr) (int32, error) {
+	w, err := j.word(sig, 4, j.opts.Rank)
+	if err != nil {
+		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+	}
+	return signal.Fetch32(w.addr), nil
+}
+
+// SignalWaitUntil waits until this PE's signal word at sig compares to
+// value as cmp asks, and returns the value that did. It gives up with an
+// error when a PE of the job dies, since the awaited update may never come.
+func (j *Job) SignalWaitUntil(sig uintptr, cmp int, value int64) (int32, error) {
+	if value < math.MinInt32 || value > math.MaxInt32 {
+		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit the 32-bit signal word", value)
+	}
+	w, err := j.word(sig, 4, j.opts.Rank)
+	if err != nil {
+		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+	}
+	for {
+		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval)
+		if errcode.CodeOf(err) != errcode.TimeoutError {
+			return got, err
+		}
+		if lost := j.lostPE.Load(); lost >= 0 {
+			return got, errcode.New(errcode.BootstrapError, "signal wait: PE %d of the job died", lost)
+		}
+	}
+}

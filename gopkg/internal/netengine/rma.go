@@ -1,0 +1,158 @@
+package netengine
+
+import "github.com/pyshmem/shmem/gopkg/internal/signal"
+
+// Put copies [src, src+n) here to PE pe's heap at dstOff and returns once pe
+// acknowledged that the data is in its heap.
+func (e *Engine) Put(pe int, dstOff, src, n uintptr) error {
+	return e.put(pe, dstOff, src, n, nil, false)
+}
+
+// PutNBI queues the same transfer and returns; src must stay untouched until
+// Quiet, which waits for it and reports its error.
+func (e *Engine) PutNBI(pe int, dstOff, src, n uintptr) error {
+	return e.put(pe, dstOff, src, n, nil, true)
+}
+
+// Get copies n bytes of PE pe's heap at srcOff to [dst, dst+n) here.
+func (e *Engine) Get(dst uintptr, pe int, srcOff, n uintptr) error {
+	return e.get(dst, pe, srcOff, n, false)
+}
+
+// GetNBI queues the same transfer and returns; dst holds the data after Quiet.
+func (e *Engine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
+	return e.get(dst, pe, srcOff, n, true)
+}
+
+// signalUpdate is the signal a put applies after its data.
+type signalUpdate struct {
+	off   uintptr
+	op    int
+	value int32
+}
+
+// PutSignal puts n bytes (n may be 0) like Put or PutNBI, then has pe update
+// the 32-bit signal word at its heap offset sigOff (op signal.SigSet or
+// signal.SigAdd) and wake its waiters, but only if the whole put succeeded:
+// a PE that sees the signal sees the data.
+func (e *Engine) PutSignal(pe int, dstOff, src, n, sigOff uintptr, op int, value int32, nbi bool) error {
+	return e.put(pe, dstOff, src, n, &signalUpdate{off: sigOff, op: op, value: value}, nbi)
+}
+
+// Signal updates the 32-bit signal word at heap offset off on pe (op
+// signal.SigSet or signal.SigAdd), after every earlier Put and PutNBI of
+// this PE to pe: a PE that sees the signal sees their data.
+func (e *Engine) Signal(pe int, off uintptr, op int, value int32, nbi bool) error {
+	return e.put(pe, 0, 0, 0, &signalUpdate{off: off, op: op, value: value}, nbi)
+}
+
+func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) error {
+	if !e.gate.Enter() {
+		return errClosed
+	}
+	defer e.gate.Leave()
+	if n == 0 && sig == nil {
+		return nil
+	}
+	p, err := e.peer(pe)
+	if err != nil {
+		return err
+	}
+	it := item{op: opPut, off: off, n: n, local: src, chunk: e.wireChunk()}
+	if n > 0 {
+		if err := e.checkRemote(pe, off, n); err != nil {
+			return err
+		}
+		if err := checkLocal(src, n, errNotReadable); err != nil {
+			return err
+		}
+		if !readable(src, n) {
+			return errNotReadable(src, n)
+		}
+	}
+	if sig != nil {
+		if err := e.checkSignal(pe, sig); err != nil {
+			return err
+		}
+		it.flags |= flagSignal
+		it.aux, it.a, it.b = uint8(sig.op), uint64(sig.off), uint64(uint32(sig.value))
+	}
+	if nbi {
+		return p.submit(it, nil)
+	}
+	it.flags |= flagAck
+	return e.await(p, it)
+}
+
+func (e *Engine) get(dst uintptr, pe int, off, n uintptr, nbi bool) error {
+	if !e.gate.Enter() {
+		return errClosed
+	}
+	defer e.gate.Leave()
+	if n == 0 {
+		return nil
+	}
+	p, err := e.peer(pe)
+	if err != nil {
+		return err
+	}
+	if err := e.checkRemote(pe, off, n); err != nil {
+		return err
+	}
+	if err := checkLocal(dst, n, errNotWritable); err != nil {
+		return err
+	}
+	it := item{op: opGet, off: off, n: n, local: dst, chunk: e.wireChunk()}
+	if nbi {
+		return p.submit(it, nil)
+	}
+	return e.await(p, it)
+}
+
+// await submits a blocking operation and waits for its answer.
+func (e *Engine) await(p *peer, it item) error {
+	_, err := e.awaitValue(p, it)
+	return err
+}
+
+func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
+	w := getWaiter()
+	if err := p.submit(it, w); err != nil {
+		w.release()
+		return 0, err
+	}
+	return w.wait()
+}
+
+// checkRemote accepts [off, off+n) inside a heap (overflow-safe).
+func (e *Engine) checkRemote(pe int, off, n uintptr) error {
+	if n > e.cfg.HeapSize || off > e.cfg.HeapSize-n {
+		return errOutsideHeap(pe, off, n, e.cfg.HeapSize)
+	}
+	return nil
+}
+
+// checkLocal rejects local ranges that cannot be memory: in the first page
+// (reported by inaccessible) or wrapping around.
+func checkLocal(addr, n uintptr, inaccessible func(addr, n uintptr) error) error {
+	if addr < minLocalAddress {
+		return inaccessible(addr, n)
+	}
+	if addr+n < addr {
+		return errLocalWraps(addr, n)
+	}
+	return nil
+}
+
+func (e *Engine) checkSignal(pe int, sig *signalUpdate) error {
+	if sig.op != signal.SigSet && sig.op != signal.SigAdd {
+		return errBadSignalOp(sig.op)
+	}
+	if err := e.checkRemote(pe, sig.off, 4); err != nil {
+		return err
+	}
+	if sig.off%4 != 0 {
+		return errMisaligned(pe, sig.off, 4)
+	}
+	return nil
+}
