@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_TESTS_DIR = str(Path(__file__).resolve().parent)
 _PRELUDE = """
 import json, os, sys
 RANK = int(os.environ["SHMEM_RANK"])
@@ -59,15 +60,26 @@ def shm_segments(pids: list | None = None) -> list:
 def start(n: int, body: str, *, ranks: list | None = None, env: dict | None = None,
           ip_port: str | None = None) -> list:
     """Starts PEs (all of 0..n-1 or just `ranks`) running body; returns the Popen objects."""
+    return _start(n, ["-c", _PRELUDE + textwrap.dedent(body)], ranks=ranks, env=env, ip_port=ip_port)
+
+
+def start_module(n: int, module: str, *args: str, ranks: list | None = None, env: dict | None = None,
+                 ip_port: str | None = None) -> list:
+    """Starts PEs running `python -m programs.<module> args` (a real module under tests/programs)."""
+    penv = {"PYTHONPATH": os.pathsep.join(p for p in (_TESTS_DIR, os.environ.get("PYTHONPATH", "")) if p)}
+    penv.update(env or {})
+    return _start(n, ["-m", f"programs.{module}", *args], ranks=ranks, env=penv, ip_port=ip_port)
+
+
+def _start(n: int, argv: list, *, ranks: list | None, env: dict | None, ip_port: str | None) -> list:
     ip_port = ip_port if ip_port is not None else f"tcp://127.0.0.1:{free_port()}"
-    code = _PRELUDE + textwrap.dedent(body)
     procs = []
     for rank in (ranks if ranks is not None else range(n)):
         penv = dict(os.environ)
         penv.update({"SHMEM_RANK": str(rank), "SHMEM_NPES": str(n), "SHMEM_IP_PORT": ip_port,
                      "PYTHONUNBUFFERED": "1"})
         penv.update(env or {})
-        procs.append((rank, subprocess.Popen([sys.executable, "-c", code], env=penv, stdout=subprocess.PIPE,
+        procs.append((rank, subprocess.Popen([sys.executable, *argv], env=penv, stdout=subprocess.PIPE,
                                              stderr=subprocess.PIPE, text=True, start_new_session=True)))
     return procs
 
@@ -95,9 +107,17 @@ def wait(procs: list, timeout: float = 60) -> list:
 
 def run(n: int, body: str, *, timeout: float = 60, check: bool = True, **kw: Any) -> list:
     """Runs body on n PEs and waits; with check, every PE must exit 0."""
-    results = wait(start(n, body, **kw), timeout)
+    return _checked(wait(start(n, body, **kw), timeout), check)
+
+
+def _checked(results: list, check: bool) -> list:
     if check:
         for pe in results:
             assert pe.returncode == 0, (
                 f"PE {pe.rank} exited {pe.returncode}\nstdout:\n{pe.stdout}\nstderr:\n{pe.stderr}")
     return results
+
+
+def run_module(n: int, module: str, *args: str, timeout: float = 60, check: bool = True, **kw: Any) -> list:
+    """Runs tests/programs/<module>.py on n PEs and waits; with check, every PE must exit 0."""
+    return _checked(wait(start_module(n, module, *args, **kw), timeout), check)
