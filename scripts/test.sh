@@ -13,6 +13,11 @@ unformatted=$(gofmt -l gopkg native)
 [ -z "$unformatted" ] || { echo "gofmt would change: $unformatted" >&2; exit 1; }
 go vet ./gopkg/... ./native/...
 
+echo "== staticcheck"
+# Installed on its own (not a tool of go.mod): its x/tools would replace the one gopy is pinned with.
+go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+"$(go env GOPATH)/bin/staticcheck" ./gopkg/... ./native/...
+
 echo "== go test -race"
 # One package at a time: the cross-process tests time real sleeps and wake-ups, and two packages racing for the
 # two cores skew them.

@@ -41,8 +41,6 @@ func (d Dtype) String() string {
 	return dtypeNames[d]
 }
 
-func (d Dtype) isFloat() bool { return d == Float32 || d == Float64 }
-
 // Op is a reduction operator.
 type Op int
 
@@ -61,8 +59,6 @@ const (
 var opNames = [opEnd]string{"sum", "prod", "min", "max", "and", "or", "xor"}
 
 func (o Op) valid() bool { return o >= 0 && o < opEnd }
-
-func (o Op) bitwise() bool { return o == And || o == Or || o == Xor }
 
 func (o Op) String() string {
 	if !o.valid() {

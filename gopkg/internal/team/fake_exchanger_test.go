@@ -24,7 +24,6 @@ type round struct {
 	members []int
 	data    map[int][]byte
 	done    chan struct{}
-	err     error
 }
 
 func newHub() *hub {
