@@ -261,14 +261,21 @@ func (j *Job) startEngine(tr *startTrace) error {
 func (j *Job) Finalize(log func(level int, msg string)) (transfers, meeting error) {
 	tr := newTrace(log)
 	transfers = j.rma.Quiet()
-	tr.logf(LogDebug, "finalize: PE %d completed its transfers (%.1f ms, error: %v)", j.opts.Rank, tr.total(), transfers)
+	tr.logf(LogDebug, "finalize: PE %d completed its transfers (%.1f ms): %s", j.opts.Rank, tr.total(), outcome(transfers))
 	if err := j.sess.Barrier("finalize", nil); err != nil {
 		meeting = errcode.Wrap(errcode.BootstrapError, err, "finalize barrier")
 	}
-	tr.logf(LogDebug, "finalize: PE %d met the others (%.1f ms, error: %v)", j.opts.Rank, tr.total(), meeting)
+	tr.logf(LogDebug, "finalize: PE %d met the others (%.1f ms): %s", j.opts.Rank, tr.total(), outcome(meeting))
 	j.teardown()
 	tr.logf(LogInfo, "PE %d of %d finalised in %.1f ms", j.opts.Rank, j.opts.Size, tr.total())
 	return transfers, meeting
+}
+
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
 }
 
 func remotePEs(remote []bool) []int {
