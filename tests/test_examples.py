@@ -30,7 +30,8 @@ def test_every_example_is_tested():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs_on_four_pes(name):
-    r = subprocess.run([sys.executable, "-m", "shmem.run", "-n", str(NPES), "--timeout", "200",
+    # --tag-output: shmemrun copies each PE's output line by line, so lines of different PEs cannot mix.
+    r = subprocess.run([sys.executable, "-m", "shmem.run", "-n", str(NPES), "--timeout", "200", "--tag-output",
                         sys.executable, str(EXAMPLES / name)],
                        capture_output=True, text=True, timeout=240, cwd="/tmp", check=False)
     assert r.returncode == 0, f"{name} exited {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
@@ -40,7 +41,7 @@ def test_example_runs_on_four_pes(name):
 
 
 def test_kv_shuffle_moves_blocks():
-    r = subprocess.run([sys.executable, "-m", "shmem.run", "-n", str(NPES), sys.executable,
+    r = subprocess.run([sys.executable, "-m", "shmem.run", "-n", str(NPES), "--tag-output", sys.executable,
                         str(EXAMPLES / "kv_shuffle.py")], capture_output=True, text=True, timeout=240, cwd="/tmp",
                        check=False)
     assert r.returncode == 0, r.stderr
