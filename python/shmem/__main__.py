@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from . import _diag
@@ -21,6 +22,11 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def _limit(lim: dict[str, int | None], fmt: Callable[[int], str]) -> str:
+    soft, hard = (("unlimited" if v is None else fmt(v)) for v in (lim["soft"], lim["hard"]))
+    return soft if soft == hard else f"{soft} (hard {hard})"
 
 
 def _print_report(rep: dict[str, Any]) -> None:
@@ -49,11 +55,12 @@ def _print_report(rep: dict[str, Any]) -> None:
     if "error" in shm:
         print(f"  /dev/shm      {shm['error']}: shmem needs it for the heaps of PEs on one host")
     else:
-        left = ", ".join(shm["shmem_segments"]) or "none"
-        print(f"  /dev/shm      {_size(shm['size'])}, {_size(shm['free'])} free; shmem segments: {left}")
-    print(f"  ulimit -l     {sy['ulimit_l_memlock_bytes']}")
-    print(f"  ulimit -n     {sy['ulimit_n_open_files']}")
-    print(f"  ulimit -v     {sy['ulimit_v_address_space']}")
+        used, left = shm["shmem_segments_in_use"], shm["shmem_segments_left_over"]
+        print(f"  /dev/shm      {_size(shm['size'])}, {_size(shm['free'])} free; shmem heaps: {len(used)} of running "
+              f"processes, {len(left)} left over by dead ones{': ' + ', '.join(left) if left else ''}")
+    print(f"  ulimit -l     {_limit(sy['memlock_bytes'], _size)} (locked memory)")
+    print(f"  ulimit -n     {_limit(sy['open_files'], str)} (open files: a PE holds one socket per remote peer)")
+    print(f"  ulimit -v     {_limit(sy['address_space_bytes'], _size)} (address space: each PE maps every local heap)")
     print(f"  kernel shm    shmmax {sy['kernel.shmmax']}, shmall {sy['kernel.shmall']}, shmmni {sy['kernel.shmmni']}")
     print(f"  local ports   {sy['ip_local_port_range']}")
     print(f"  cpus          {sy['cpus']}")

@@ -55,13 +55,11 @@ def launcher(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return out
 
 
-def _limit(which: int) -> str:
+def _limit(which: int) -> dict[str, int | None]:
+    """A resource limit's soft and hard values; None for unlimited."""
     soft, hard = resource.getrlimit(which)
-
-    def fmt(v: int) -> str:
-        return "unlimited" if v == resource.RLIM_INFINITY else str(v)
-
-    return f"{fmt(soft)} (hard {fmt(hard)})"
+    return {"soft": None if soft == resource.RLIM_INFINITY else soft,
+            "hard": None if hard == resource.RLIM_INFINITY else hard}
 
 
 def _read(path: str) -> str | None:
@@ -72,21 +70,30 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _owner_alive(segment: str) -> bool:
+    """Whether the process that created a heap segment (shmem-<pid>-<random>) still runs."""
+    pid = segment.split("-")[1]
+    return pid.isdigit() and os.path.exists(f"/proc/{pid}")
+
+
 def system() -> dict[str, Any]:
     """/dev/shm space and the limits that matter to a job."""
     out: dict[str, Any] = {}
     try:
         st = os.statvfs(SHM_DIR)
+        names = sorted(n for n in os.listdir(SHM_DIR) if n.startswith("shmem-"))
         out["dev_shm"] = {"size": st.f_blocks * st.f_frsize, "free": st.f_bavail * st.f_frsize,
-                          "shmem_segments": sorted(n for n in os.listdir(SHM_DIR) if n.startswith("shmem-"))}
+                          "shmem_segments_in_use": [n for n in names if _owner_alive(n)],
+                          "shmem_segments_left_over": [n for n in names if not _owner_alive(n)]}
     except OSError as exc:
         out["dev_shm"] = {"error": f"{SHM_DIR}: {exc.strerror}"}
-    out["ulimit_l_memlock_bytes"] = _limit(resource.RLIMIT_MEMLOCK)
-    out["ulimit_n_open_files"] = _limit(resource.RLIMIT_NOFILE)
-    out["ulimit_v_address_space"] = _limit(resource.RLIMIT_AS)
+    out["memlock_bytes"] = _limit(resource.RLIMIT_MEMLOCK)  # ulimit -l (which shows KiB)
+    out["open_files"] = _limit(resource.RLIMIT_NOFILE)  # ulimit -n
+    out["address_space_bytes"] = _limit(resource.RLIMIT_AS)  # ulimit -v
     for name in ("shmmax", "shmall", "shmmni"):
         out[f"kernel.{name}"] = _read(f"/proc/sys/kernel/{name}")
-    out["ip_local_port_range"] = _read("/proc/sys/net/ipv4/ip_local_port_range")
+    ports = _read("/proc/sys/net/ipv4/ip_local_port_range")
+    out["ip_local_port_range"] = "-".join(ports.split()) if ports else None
     out["cpus"] = os.cpu_count()
     return out
 
