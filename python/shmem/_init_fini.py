@@ -119,6 +119,7 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
     try:
         _start(attrs, None, None)
     except ShmemError as err:
+        logger.error("%s", err)  # as shmem_init does, for programs that catch the exception and print only its code
         raise ShmemError(err.code, f"shmem.init() failed (rank {rank} of {npes}, launcher {source}): {err}") from None
     return SHMEM_SUCCESS
 
