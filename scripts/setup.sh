@@ -11,6 +11,12 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff
+# tests/test_slurm.py runs a real `srun -n 4` on a local one-node Slurm cluster (scripts/slurm_local.sh): Debian's
+# slurm-wlm, where this is root with apt; elsewhere the test is skipped with the reason.
+if ! command -v slurmd >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        slurm-wlm munge >/dev/null) || echo "setup: could not install slurm-wlm; tests/test_slurm.py will skip" >&2
+fi
 # A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
 rm -rf dist
 .venv/bin/python -m pip wheel -q --no-deps -w dist .

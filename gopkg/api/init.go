@@ -37,7 +37,7 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 	opts := job.Options{
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
-		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf,
+		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, Log: sinkLogger(),
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {
@@ -64,7 +64,7 @@ func Finalize() (warning string, err error) {
 		return "", nil
 	}
 	defer status.Store(StatusNotInitialized)
-	transfers, meeting := j.Finalize()
+	transfers, meeting := j.Finalize(sinkLogger())
 	if meeting != nil {
 		warning = meeting.Error()
 	}

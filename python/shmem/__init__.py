@@ -55,6 +55,7 @@ from ._errors import (
 )
 from ._init_fini import (
     init,
+    job_info,
     register_decrypt_handler,
     shmem_finalize,
     shmem_finialize,

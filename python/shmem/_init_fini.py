@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import json
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
-from . import _buffers, _launch_env
+from . import _buffers, _launch_env, _logging
 from ._attrs import (
     InitAttr,
     InitStatus,
@@ -56,6 +59,16 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
     """Collective start-up: creates this PE's symmetric heap of mem_size bytes and meets the other PEs.
 
     Also accepts one InitAttr (the later Ascend form). Returns 0 or an error code."""
+    try:
+        _start(mype, npes, mem_size)
+    except ShmemError as err:
+        logger.error("%s", err)
+        return err.code
+    return SHMEM_SUCCESS
+
+
+def _start(mype: int | InitAttr, npes: int | None, mem_size: int | None) -> None:
+    """shmem_init raising ShmemError with the reason."""
     if isinstance(mype, InitAttr):
         attrs = mype
         mype, npes, mem_size = attrs.my_rank, attrs.n_ranks, attrs.local_mem_size
@@ -67,47 +80,93 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
         _check_int(name, value)
     opt = attrs.option_attr if attrs is not None else OptionalAttr()
     ip_port = attrs.ip_port if attrs is not None and attrs.ip_port else ""
+    where = "attributes"
     if not ip_port:
+        where = "environment"
         try:
             ip_port = _launch_env.resolve_ip_port() or ""
         except ValueError as exc:
-            logger.error("%s", exc)
-            return SHMEM_INVALID_VALUE
+            raise ShmemError(SHMEM_INVALID_VALUE, str(exc)) from None
     engine = engine_value(opt.data_op_engine_type)
     if engine is None:
-        logger.error("data_op_engine_type %r is not an OpEngineType", opt.data_op_engine_type)
-        return SHMEM_INVALID_VALUE
+        raise ShmemError(SHMEM_INVALID_VALUE, f"data_op_engine_type {opt.data_op_engine_type!r} is not an OpEngineType")
+    logger.debug("init: shmem_init(mype=%d, npes=%d, mem_size=%d), address %r (from the %s), engine %s",
+                 mype, npes, mem_size, ip_port, where, engine.name)
     api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
-    return _status_call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
-                        int(opt.shm_create_timeout), int(opt.control_operation_timeout))
+    api.SetLogSink(_logging.sink_address())
+    call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
+         int(opt.shm_create_timeout), int(opt.control_operation_timeout))
+    _register_exit_finalize()
 
 
 def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
     """shmem_init with rank, size and address taken from the launcher (shmemrun, torchrun, mpirun, srun).
 
-    Raises ShmemError when it fails, since there is no status for the caller to check by habit."""
-    info = _launch_env.detect_launch()
+    Raises ShmemError with the reason when it fails, since there is no status for the caller to check by habit."""
+    try:
+        info = _launch_env.detect_launch()
+    except ValueError as exc:
+        raise ShmemError(SHMEM_INVALID_VALUE, f"shmem.init(): the launcher's variables are not valid: {exc}") from None
     if info is None:
-        rank, npes, ip_port = 0, 1, None
+        rank, npes, ip_port, source = 0, 1, None, "none (a job of one)"
     else:
-        rank, npes, ip_port = info.rank, info.npes, info.ip_port
+        rank, npes, ip_port, source = info.rank, info.npes, info.ip_port, info.source
+    logger.debug("init: launcher %s: rank %d of %d, address %s", source, rank, npes, ip_port)
     attrs = attributes if attributes is not None else InitAttr()
     attrs.my_rank, attrs.n_ranks, attrs.local_mem_size = rank, npes, mem_size
     if ip_port and not attrs.ip_port:
         attrs.ip_port = ip_port
-    rc = shmem_init(attrs)
-    if rc != SHMEM_SUCCESS:
-        raise ShmemError(rc, f"shmem.init() failed with code {rc} (rank {rank} of {npes}); see the 'shmem' log")
-    return rc
+    try:
+        _start(attrs, None, None)
+    except ShmemError as err:
+        logger.error("%s", err)  # as shmem_init does, for programs that catch the exception and print only its code
+        raise ShmemError(err.code, f"shmem.init() failed (rank {rank} of {npes}, launcher {source}): {err}") from None
+    return SHMEM_SUCCESS
 
 
 def shmem_finialize() -> None:
     """Collective shut-down: completes outstanding transfers, frees the heap and teams. No-op before init."""
     lent = _buffers.lent_count()
+    api.SetLogSink(_logging.sink_address())
     warning = call(api.Finalize)
     _buffers.complete_lent(lent)
     if warning:
         logger.warning("%s", warning)
+
+
+def job_info() -> dict[str, Any]:
+    """This PE's view of the running job (beyond the Ascend API): rank, npes, the rendezvous address, each peer's
+    host and engine ("self", "mte", "sdma" or "network") and why, the start-up steps and their times.
+
+    Raises ShmemError (SHMEM_NOT_INITED) before init."""
+    return json.loads(call(api.JobInfo))
+
+
+_exit_hook_registered = False
+
+
+def _register_exit_finalize() -> None:
+    global _exit_hook_registered
+    if not _exit_hook_registered:
+        atexit.register(_finalize_at_exit)
+        _exit_hook_registered = True
+
+
+def _finalize_at_exit() -> None:
+    """A program that ends without shmem_finialize is finalized here, so the other PEs see it leave, not die.
+
+    Not after an uncaught exception (Python then sets sys.last_value): the others may be waiting for this PE's
+    data, and meeting them would hang; they are told that it died instead."""
+    if api.InitStatus() != InitStatus.INITIALIZED:
+        return
+    if getattr(sys, "last_value", None) is not None:
+        logger.info("exit after an uncaught exception: not finalizing, the other PEs will see this PE end")
+        return
+    logger.debug("exit without shmem_finialize: finalizing now")
+    try:
+        shmem_finialize()
+    except ShmemError as err:
+        logger.error("finalize at exit: %s", err)
 
 
 shmem_finalize = shmem_finialize

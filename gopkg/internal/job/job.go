@@ -54,12 +54,16 @@ type Job struct {
 	exiting     atomic.Bool
 	sessForExit atomic.Pointer[bootstrap.Session]
 
+	// info is filled during Start and read-only afterwards (Info).
+	info Info
+
 	closeOnce sync.Once
 }
 
 // peerInfo is what every PE tells the others at init.
 type peerInfo struct {
-	Host    string
+	Host    string // hostIdentity
+	Name    string // os.Hostname, for diagnostics
 	Segment string
 	MemSize uintptr
 	Secret  []byte // rank 0 only: the job secret every data connection must prove
@@ -75,14 +79,23 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	}
 	j := &Job{opts: opts}
 	j.lostPE.Store(-1)
+	tr := newTrace(opts.Log)
 	defer func() {
 		if err != nil {
+			tr.logf(LogDebug, "init: failed after %.1f ms, undoing what was done: %v", tr.total(), err)
 			j.teardown()
 		}
 	}()
+	j.info = Info{Rank: opts.Rank, Size: opts.Size, Hostname: osHostname(), HostID: hostIdentity(),
+		MemSize: opts.MemSize, Engine: engineName(opts.Engine)}
+	tr.logf(LogDebug, "init: PE %d of %d, mem_size %d, engine %s, host %s (identity %s), timeouts init %s create %s op %s",
+		opts.Rank, opts.Size, opts.MemSize, j.info.Engine, j.info.Hostname, j.info.HostID,
+		opts.InitTimeout, opts.CreateTimeout, opts.OpTimeout)
 	if j.seg, err = heap.Create(opts.MemSize); err != nil {
 		return nil, errcode.Wrap(errcode.SmemError, err, "creating the symmetric heap")
 	}
+	j.info.HeapUserBytes = j.seg.UserSize()
+	tr.done("heap", "segment /dev/shm/%s, %d bytes (%d for the user)", j.seg.Name, j.seg.Size, j.seg.UserSize())
 	if created != nil {
 		created()
 	}
@@ -97,6 +110,11 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		// rather than claim an address another job may be using.
 		addr = "127.0.0.1:0"
 	}
+	role := "joining"
+	if opts.Rank == 0 {
+		role = "serving"
+	}
+	tr.logf(LogDebug, "init: %s the rendezvous at %s, waiting up to %s for %d PEs", role, addr, opts.InitTimeout, opts.Size)
 	j.sess, err = bootstrap.Join(context.Background(), bootstrap.Config{
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
@@ -107,24 +125,28 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)
 	}
+	j.info.Rendezvous, j.info.LocalAddr = addr, j.sess.LocalHost()
+	tr.done("rendezvous", "met %d PEs at %s (this end %s, TLS %v)", opts.Size, addr, j.info.LocalAddr, opts.TLS != nil)
 	j.sessForExit.Store(j.sess)
-	if err = j.mapPeers(); err != nil {
+	if err = j.mapPeers(tr); err != nil {
 		return nil, err
 	}
 	j.alloc = heap.NewAllocator(j.seg.UserSize())
-	if err = j.startEngine(); err != nil {
+	if err = j.startEngine(tr); err != nil {
 		return nil, err
 	}
 	j.teams = team.NewTable(opts.Size, opts.Rank)
 	j.initWorldTeam()
+	j.info.Steps, j.info.InitMillis = tr.steps, tr.total()
+	tr.logf(LogInfo, "%s", j.info.Summary())
 	return j, nil
 }
 
 // mapPeers exchanges segment names and maps the segments of every PE on the
 // same host, then unlinks this PE's segment once everybody has mapped it:
 // from then on no crash can leave it behind in /dev/shm.
-func (j *Job) mapPeers() error {
-	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+func (j *Job) mapPeers(tr *startTrace) error {
+	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
 	if j.opts.Rank == 0 {
 		me.Secret = newSecret()
 	}
@@ -147,13 +169,24 @@ func (j *Job) mapPeers() error {
 				j.opts.Rank, j.opts.MemSize, pe, infos[pe].MemSize)
 		}
 	}
+	tr.done("exchange", "learnt every PE's host and heap segment")
 	j.allLocal = true
+	j.info.Peers = make([]PeerInfo, n)
+	local := engineName(j.opts.Engine)
 	for pe := range n {
+		p := &j.info.Peers[pe]
+		p.PE, p.Host = pe, infos[pe].Name
 		if pe == j.opts.Rank {
+			p.Engine, p.Reason = PathSelf, "this PE"
 			j.userBases[pe], j.syncBases[pe] = j.seg.UserBase(), j.seg.Base
 			continue
 		}
+		p.Engine = PathNetwork
 		if infos[pe].Host != me.Host || j.opts.Engine == EngineROCE {
+			p.Reason = "another host (identity " + infos[pe].Host + ")"
+			if j.opts.Engine == EngineROCE {
+				p.Reason = "ROCE requested"
+			}
 			j.allLocal = false
 			continue
 		}
@@ -161,11 +194,18 @@ func (j *Job) mapPeers() error {
 		if err != nil {
 			// Same identity but no access (another container, another
 			// /dev/shm): the PE is remote after all.
+			p.Reason = "same host identity but its heap cannot be mapped: " + err.Error()
 			j.allLocal = false
 			continue
 		}
+		p.Engine, p.Reason = local, "same host: heap mapped here"
 		j.peers[pe] = seg
 		j.userBases[pe], j.syncBases[pe] = seg.UserBase(), seg.Base
+	}
+	for _, p := range j.info.Peers {
+		if p.Engine != PathSelf {
+			tr.logf(LogDebug, "init: PE %d on %s: %s (%s)", p.PE, p.Host, p.Engine, p.Reason)
+		}
 	}
 	j.secret = infos[0].Secret
 	if err := j.sess.Barrier("init/mapped", nil); err != nil {
@@ -174,13 +214,14 @@ func (j *Job) mapPeers() error {
 	if err := j.seg.Unlink(); err != nil {
 		return errcode.Wrap(errcode.SmemError, err, "unlinking the heap segment")
 	}
+	tr.done("map", "mapped the heaps of the PEs on this host; segment unlinked")
 	return nil
 }
 
 // startEngine starts the engine of the mapped PEs (MTE, or SDMA when asked
 // for) and, when some PEs are not mapped here, the network engine and a
 // router in front of both.
-func (j *Job) startEngine() error {
+func (j *Job) startEngine(tr *startTrace) error {
 	// The heaps are this process's own read/write mappings, pages reserved at
 	// creation, kept until teardown: large copies need not probe them.
 	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
@@ -195,6 +236,7 @@ func (j *Job) startEngine() error {
 		return err
 	}
 	j.rma = local
+	tr.done("engine", "%s engine started", engineName(j.opts.Engine))
 	if j.allLocal {
 		return nil
 	}
@@ -206,6 +248,8 @@ func (j *Job) startEngine() error {
 		return err
 	}
 	j.rma = &router{local: local, net: j.net, remote: remote}
+	j.info.NetAddr = j.net.Addr()
+	tr.done("network", "network engine on %s connected to PEs %s", j.info.NetAddr, Ranges(remotePEs(remote)))
 	return nil
 }
 
@@ -213,13 +257,35 @@ func (j *Job) startEngine() error {
 // everything. It always releases local resources, even when other PEs are
 // gone. transfers is the error of a transfer that could not complete (data
 // lost); meeting is the error of the final meeting (a PE that died first).
-func (j *Job) Finalize() (transfers, meeting error) {
+// log, like Options.Log, receives shut-down lines; nil: none.
+func (j *Job) Finalize(log func(level int, msg string)) (transfers, meeting error) {
+	tr := newTrace(log)
 	transfers = j.rma.Quiet()
+	tr.logf(LogDebug, "finalize: PE %d completed its transfers (%.1f ms): %s", j.opts.Rank, tr.total(), outcome(transfers))
 	if err := j.sess.Barrier("finalize", nil); err != nil {
 		meeting = errcode.Wrap(errcode.BootstrapError, err, "finalize barrier")
 	}
+	tr.logf(LogDebug, "finalize: PE %d met the others (%.1f ms): %s", j.opts.Rank, tr.total(), outcome(meeting))
 	j.teardown()
+	tr.logf(LogInfo, "PE %d of %d finalised in %.1f ms", j.opts.Rank, j.opts.Size, tr.total())
 	return transfers, meeting
+}
+
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+func remotePEs(remote []bool) []int {
+	var pes []int
+	for pe, r := range remote {
+		if r {
+			pes = append(pes, pe)
+		}
+	}
+	return pes
 }
 
 // teardown releases whatever exists, in reverse order of creation.

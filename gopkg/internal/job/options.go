@@ -24,6 +24,10 @@ type Options struct {
 	OpTimeout     time.Duration
 	ChunkSize     uintptr // 0: the engine's default
 	TLS           *TLS    // TLS (issue 6): mutual TLS for the rendezvous and data connections; nil: plain TCP
+	// Log receives the start-up and shut-down lines (level LogDebug or
+	// LogInfo), from the goroutine that called Start or Finalize only; nil:
+	// none. The facade passes them to the "shmem" logger.
+	Log func(level int, msg string)
 }
 
 const defaultTimeout = 120 * time.Second

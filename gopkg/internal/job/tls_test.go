@@ -542,7 +542,7 @@ func finalizePair(t *testing.T, jobs [2]*Job) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			transfers, meeting := j.Finalize()
+			transfers, meeting := j.Finalize(nil)
 			assert.NoError(t, transfers)
 			assert.NoError(t, meeting)
 		}()
