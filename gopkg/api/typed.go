@@ -50,7 +50,11 @@ func PutFloat(dst int64, value float64, size, pe int) (_ int, err error) {
 	defer recoverInto(&err)
 	switch size {
 	case 4:
-		return PutBits(dst, int64(math.Float32bits(float32(value))), 4, pe)
+		f := float32(value)
+		if math.IsInf(float64(f), 0) && !math.IsInf(value, 0) {
+			return 0, errcode.New(errcode.InvalidValue, "%g does not fit a float (|x| <= %g)", value, math.MaxFloat32)
+		}
+		return PutBits(dst, int64(math.Float32bits(f)), 4, pe)
 	case 8:
 		return PutBits(dst, int64(math.Float64bits(value)), 8, pe)
 	}
