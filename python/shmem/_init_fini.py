@@ -17,6 +17,7 @@ from ._attrs import (
 from ._core import api
 from ._errors import (
     SHMEM_INVALID_VALUE,
+    SHMEM_NOT_SUPPORTED,
     SHMEM_SUCCESS,
     ShmemError,
     call,
@@ -52,13 +53,24 @@ def _check_int(name: str, value: object) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | None = None) -> int:
+def shmem_init(mype: int | InitAttr | None = None, npes: int | None = None, mem_size: int | None = None,
+               attributes: InitAttr | None = None) -> int:
     """Collective start-up: creates this PE's symmetric heap of mem_size bytes and meets the other PEs.
 
-    Also accepts one InitAttr (the later Ascend form). Returns 0 or an error code."""
+    Also accepts one InitAttr, positionally or as attributes= (the later Ascend form). Returns 0 or an error code."""
+    if attributes is not None and mype is None:
+        mype = attributes
     if isinstance(mype, InitAttr):
         attrs = mype
         mype, npes, mem_size = attrs.my_rank, attrs.n_ranks, attrs.local_mem_size
+        # Ascend's fields this runtime has no use for: refused when set, not ignored (see docs/migration.md).
+        if getattr(attrs, "instance_id", 0) != 0:
+            logger.error("shmem_init: instance_id %r: one instance (0) per process", attrs.instance_id)
+            return SHMEM_NOT_SUPPORTED
+        if getattr(attrs.option_attr, "sockFd", -1) not in (-1, None):
+            logger.error("shmem_init: sockFd %r: the rendezvous binds its own port; leave sockFd at -1",
+                         attrs.option_attr.sockFd)
+            return SHMEM_NOT_SUPPORTED
     else:
         attrs = _attributes
         if npes is None or mem_size is None:
