@@ -12,7 +12,8 @@ def test_e2_program(npes, engine):
     for pe in results:
         r = pe.report
         assert r["typed_local"] and r["typed_remote"], (pe.rank, r)
-        assert r["range"] == [shmem.SHMEM_INVALID_VALUE] * 6, r["range"]
+        assert r["range"] == [shmem.SHMEM_INVALID_VALUE] * 7, r["range"]
+        assert r["range_untouched"], "a refused value stored nothing"
         for bits, oks in r["sized"].items():
             assert oks == [True, True, True], (bits, oks)
         for name, oks in r["strided"].items():

@@ -102,6 +102,8 @@ def _make_float(name: str, size: int) -> tuple:
             _put_float(dst, value, size, pe)
         except RuntimeError as exc:
             raise from_runtime(exc) from None
+        except OverflowError:  # an int beyond any double: out of range, as 1e39 is for a float
+            raise ShmemError(SHMEM_INVALID_VALUE, f"{value} does not fit {name}") from None
 
     def get(src: int, pe: int) -> float:
         try:

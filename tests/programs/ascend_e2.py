@@ -60,9 +60,16 @@ def main() -> None:
     out["typed_local"] = all(got[t] == want_from_left[t] for t in values)
     out["typed_remote"] = all(back[t] == values[t] for t in values)
     # out of range: -2, nothing stored (issue 12 item 11), for E2 and E1 names alike
+    def words() -> tuple:
+        return (bytes(shmem.buffer(slot, 16)), shmem.aclshmem_uint64_g(slot, right),
+                shmem.aclshmem_uint64_g(slot + 8, right))
+
+    before = words()
     out["range"] = [code(shmem.aclshmem_float_p, slot, 1e39, right), code(shmem.shmem_float_p, slot, -1e39, right),
                     code(shmem.aclshmem_int8_p, slot, 128, right), code(shmem.aclshmem_uint8_p, slot, -1, right),
-                    code(shmem.aclshmem_uint64_p, slot, 1 << 64, right), code(shmem.shmem_int16_p, slot, -32769, me)]
+                    code(shmem.aclshmem_uint64_p, slot, 1 << 64, right), code(shmem.shmem_int16_p, slot, -32769, me),
+                    code(shmem.aclshmem_double_p, slot, 10**400, right)]
+    out["range_untouched"] = words() == before
     shmem.shmem_barrier_all()
 
     # contiguous transfers counted in elements of N bits, blocking and nbi, int addresses and arrays
