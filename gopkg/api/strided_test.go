@@ -29,7 +29,7 @@ func TestStridedSinglePE(t *testing.T) {
 	// elements 0, 2, 4, 6 of local to elements 0, 3, 6, 9 of sym
 	_, err = Iput(sym, src, 3, 2, 4, 4, 0)
 	require.NoError(t, err)
-	heap := unsafe.Slice((*uint32)(unsafe.Pointer(uintptr(sym))), 64)
+	heap := unsafe.Slice((*uint32)(heapAt(sym)), 64)
 	want := make([]uint32, 12)
 	want[0], want[3], want[6], want[9] = 100, 102, 104, 106
 	assert.Equal(t, want, heap[:12])
@@ -47,7 +47,7 @@ func TestStridedSinglePE(t *testing.T) {
 	}
 	_, err = Iput(sym, int64(uintptr(unsafe.Pointer(&wide[0]))), 1, 1, 3, 16, 0)
 	require.NoError(t, err)
-	assert.Equal(t, wide, unsafe.Slice((*byte)(unsafe.Pointer(uintptr(sym))), 48))
+	assert.Equal(t, wide, unsafe.Slice((*byte)(heapAt(sym)), 48))
 
 	before := append([]uint32(nil), heap...)
 	for i, call := range []func() (int, error){
@@ -75,7 +75,7 @@ func TestPutFloatRange(t *testing.T) {
 	defer Finalize()
 	p, err := Calloc(1, 8)
 	require.NoError(t, err)
-	word := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(p))), 8)
+	word := unsafe.Slice((*byte)(heapAt(p)), 8)
 	for _, v := range []float64{1e39, -1e39, math.MaxFloat64} {
 		_, err = PutFloat(p, v, 4, 0)
 		assert.Equal(t, errcode.InvalidValue, errcode.CodeOf(err), "%g", v)
@@ -89,3 +89,7 @@ func TestPutFloatRange(t *testing.T) {
 	_, err = PutFloat(p, 1e300, 8, 0)
 	assert.NoError(t, err, "a double holds 1e300")
 }
+
+// heapAt is the symmetric heap address a as a pointer. The heap is mapped
+// outside the Go heap, so the GC neither moves nor frees it.
+func heapAt(a int64) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }

@@ -32,6 +32,7 @@ BITS = (8, 16, 32, 64, 128)
 
 _put, _get, _put_nbi, _get_nbi = raw.api_Putmem, raw.api_Getmem, raw.api_PutmemNbi, raw.api_GetmemNbi
 _iput, _iget = raw.api_Iput, raw.api_Iget
+_put_signal = raw.api_PutmemSignal
 _INT64_MAX = (1 << 63) - 1
 
 
@@ -84,9 +85,17 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
 
 def _make_sized_signal(bits: int, nbi: bool) -> Any:
     width = bits // 8
+    flag = 1 if nbi else 0
+    most = _INT64_MAX // width
 
     def call(dst: int, src: Any, nelems: int, sig: int, signal: int, sig_op: int, pe: int) -> None:
-        _signal_put(dst, src, _bytes_of(nelems, width, "nelems"), sig, signal, sig_op, pe, 1 if nbi else 0)
+        if src.__class__ is int and nelems.__class__ is int and 0 <= nelems <= most:
+            try:
+                _put_signal(dst, src, nelems * width, sig, signal, sig_op, pe, flag)
+            except RuntimeError as exc:
+                raise from_runtime(exc) from None
+            return
+        _signal_put(dst, src, _bytes_of(nelems, width, "nelems"), sig, signal, sig_op, pe, flag)
 
     call.__name__ = call.__qualname__ = f"aclshmemx_put{bits}_signal{'_nbi' if nbi else ''}"
     call.__doc__ = (f"shmem_putmem_signal{'_nbi' if nbi else ''} of nelems elements of {bits} bits: the data, "
