@@ -64,6 +64,11 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
                     fn(dst, src, elem_size * width, pe)
                 except RuntimeError as exc:
                     raise from_runtime(exc) from None
+            elif src.__class__ is int:
+                try:
+                    fn(dst, src, _bytes_of(elem_size, width, "elem_size"), pe)
+                except RuntimeError as exc:
+                    raise from_runtime(exc) from None
             else:
                 _rma._move(fn, dst, src, _bytes_of(elem_size, width, "elem_size"), pe, False, nbi)
     else:
@@ -71,6 +76,11 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
             if dst.__class__ is int and elem_size.__class__ is int and 0 <= elem_size <= _INT64_MAX // width:
                 try:
                     fn(dst, src, elem_size * width, pe)
+                except RuntimeError as exc:
+                    raise from_runtime(exc) from None
+            elif dst.__class__ is int:
+                try:
+                    fn(dst, src, _bytes_of(elem_size, width, "elem_size"), pe)
                 except RuntimeError as exc:
                     raise from_runtime(exc) from None
             else:
@@ -95,7 +105,10 @@ def _make_sized_signal(bits: int, nbi: bool) -> Any:
             except RuntimeError as exc:
                 raise from_runtime(exc) from None
             return
-        _signal_put(dst, src, _bytes_of(nelems, width, "nelems"), sig, signal, sig_op, pe, flag)
+        nbytes = _bytes_of(nelems, width, "nelems")
+        if nbytes < 0:
+            raise ShmemError(SHMEM_INVALID_PARAM, f"nelems {nelems} is negative")
+        _signal_put(dst, src, nbytes, sig, signal, sig_op, pe, flag)
 
     call.__name__ = call.__qualname__ = f"aclshmemx_put{bits}_signal{'_nbi' if nbi else ''}"
     call.__doc__ = (f"shmem_putmem_signal{'_nbi' if nbi else ''} of nelems elements of {bits} bits: the data, "
