@@ -120,12 +120,18 @@ def _make_sized_signal(bits: int, nbi: bool) -> Any:
 
 def _make_strided(size: int, put: bool, name: str) -> Any:
     fn = _iput if put else _iget
+    contiguous = _put if put else _get
+    most = _INT64_MAX // size
 
     def call(dest: Any, source: Any, dst: int, sst: int, nelems: int, pe: int) -> None:
         local = source if put else dest
         if local.__class__ is int:
             try:
-                fn(dest, source, dst, sst, nelems, size, pe)
+                if (dst.__class__ is int and sst.__class__ is int and nelems.__class__ is int and dst == 1 == sst
+                        and 0 <= nelems <= most):
+                    contiguous(dest, source, nelems * size, pe)  # no gaps: a plain put or get
+                else:
+                    fn(dest, source, dst, sst, nelems, size, pe)
             except RuntimeError as exc:
                 raise from_runtime(exc) from None
             except OverflowError:
