@@ -1,12 +1,14 @@
 """Ascend's semantics on real PE processes (docs/api.md, "Ascend does / shmem does"), and two of Ascend's own
 E2 test programs, ported with torch.distributed replaced, running unchanged otherwise."""
 
+import pytest
 import shmem
 import spmd
 
 
-def test_semantics_on_four_pes():
-    results = spmd.run_module(4, "ascend_semantics", timeout=120)
+@pytest.mark.parametrize("engine", ["MTE", "ROCE"])
+def test_semantics_on_four_pes(engine):
+    results = spmd.run_module(4, "ascend_semantics", engine, timeout=120)
     r = [pe.report for pe in results]
     for rank, out in enumerate(r):
         row, col = divmod(rank, 2)

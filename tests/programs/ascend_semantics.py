@@ -1,8 +1,10 @@
 """Ascend's semantics where the seed's differ, on real PEs: E1's missing forms called with keywords, local team
 splits with different arguments per PE, a real disagreement among members, and Ascend's error model.
-Reports a dict; tests/test_ascend_semantics.py checks it."""
+Usage: python -m programs.ascend_semantics [MTE|ROCE]. Reports a dict; tests/test_ascend_semantics.py checks it."""
 
 from __future__ import annotations
+
+import sys
 
 import shmem
 
@@ -15,6 +17,7 @@ def main() -> None:
     attr = shmem.InitAttr()
     attr.my_rank, attr.n_ranks, attr.local_mem_size, attr.ip_port = RANK, NPES, 1 << 20, IP_PORT
     attr.option_attr.control_operation_timeout = 3  # the disagreement below ends in this timeout
+    attr.option_attr.data_op_engine_type = shmem.OpEngineType[sys.argv[1] if len(sys.argv) > 1 else "MTE"]
     assert shmem.shmem_init(attributes=attr) == 0
     me, n = shmem.my_pe(), shmem.pe_count()
     out: dict = {}
