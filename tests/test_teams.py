@@ -91,9 +91,9 @@ def test_split_2d_returns_row_and_column_teams():
             assert (x_first, y_first) == (row * width, col)
 
 
-def test_bad_split_arguments_raise_on_every_member_and_the_job_goes_on():
+def test_bad_split_arguments_fail_on_every_member_and_the_job_goes_on():
     results = run(3, """
-        codes = [code_of(shmem.team_split_strided, *args) for args in [
+        codes = [shmem.team_split_strided(*args) for args in [  # Ascend's binding returns the status
             (W, 0, 1, 4), (W, 3, 1, 1), (W, -1, 1, 1), (W, 0, 0, 2), (W, 0, -1, 2), (W, 0, 1, 0), (W, 1, 2, 2),
             (12345, 0, 1, 1), (INVALID, 0, 1, 1)]]
         codes += [code_of(shmem.team_split_2d, *args) for args in [(W, 0), (W, -2), (777, 2)]]
@@ -164,9 +164,7 @@ def test_get_config_destroy_and_barriers_on_nested_teams():
 
 
 def test_team_calls_before_init():
-    with pytest.raises(shmem.ShmemError) as err:
-        shmem.team_split_strided(0, 0, 1, 1)
-    assert err.value.code == shmem.SHMEM_NOT_INITED
+    assert shmem.team_split_strided(0, 0, 1, 1) == shmem.SHMEM_NOT_INITED  # a status, as Ascend's binding
     with pytest.raises(shmem.ShmemError) as err:
         shmem.team_split_2d(0, 1)
     assert err.value.code == shmem.SHMEM_NOT_INITED

@@ -4,6 +4,7 @@ The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory d
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
 from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
+from ._ascend import *  # noqa: F403 - Ascend's later names (docs/migration.md), listed in _ascend.__all__
 from ._attrs import (
     SHMEM_STATUS_INVALID,
     SHMEM_STATUS_IS_INITIALIZED,
@@ -117,6 +118,18 @@ from ._teams import (
     team_translate_pe,
 )
 from ._tls import set_conf_store_tls, set_conf_store_tls_key
+from ._types import (
+    ACLSHMEM_TEAM_INVALID,
+    ACLSHMEM_TEAM_WORLD,
+    CmpOp,
+    Handle,
+    InitMode,
+    InstanceContext,
+    MemType,
+    ProfData,
+    SignalOp,
+    UniqueId,
+)
 from ._unique_id import UNIQUE_ID_SIZE, shmem_get_unique_id, shmem_init_using_unique_id
 
 __version__ = "0.1.0"

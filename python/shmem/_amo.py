@@ -70,10 +70,14 @@ def _decoder(size: int, signed: bool) -> Callable[[int], int]:
 
 def _make_p(name: str, size: int, signed: bool) -> Callable[[int, int, int], None]:
     encode = _encoder(name, size, signed)
+    lo, hi = _range_of(size, signed)
+    hi = min(hi, (1 << 63) - 1)  # above it (uint64) the bits need rewriting: encode does that
 
     def put(dst: int, value: int, pe: int) -> None:
+        # The common case (an int in range below 2**63) skips encode's frame: a typed put costs what a put does.
+        bits = value if value.__class__ is int and lo <= value <= hi else encode(value)
         try:
-            _put_bits(dst, encode(value), size, pe)
+            _put_bits(dst, bits, size, pe)
         except RuntimeError as exc:
             raise from_runtime(exc) from None
 
@@ -102,6 +106,8 @@ def _make_float(name: str, size: int) -> tuple:
             _put_float(dst, value, size, pe)
         except RuntimeError as exc:
             raise from_runtime(exc) from None
+        except OverflowError:  # an int beyond any double: out of range, as 1e39 is for a float
+            raise ShmemError(SHMEM_INVALID_VALUE, f"{value} does not fit {name}") from None
 
     def get(src: int, pe: int) -> float:
         try:

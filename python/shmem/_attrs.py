@@ -9,11 +9,13 @@ DEFAULT_IP_PORT = ""
 
 
 class OpEngineType(IntEnum):
-    """How data moves: MTE copies on the calling thread, SDMA through the copy engine, ROCE over the network."""
+    """How data moves: MTE copies on the calling thread, SDMA through the copy engine, ROCE over the network.
+    UDMA (Ascend's unified-bus DMA, a device no host here has) runs on the copy engine, as SDMA does."""
 
     MTE = 1
     SDMA = 2
     ROCE = 4
+    UDMA = 8
 
 
 class InitStatus(IntEnum):
@@ -33,7 +35,7 @@ class OptionalAttr:
     """Optional init settings; timeouts are in seconds."""
 
     __slots__ = ("version", "data_op_engine_type", "shm_init_timeout", "shm_create_timeout",
-                 "control_operation_timeout")
+                 "control_operation_timeout", "sockFd")
 
     def __init__(self) -> None:
         self.version: int = 1
@@ -41,6 +43,9 @@ class OptionalAttr:
         self.shm_init_timeout: int = DEFAULT_TIMEOUT
         self.shm_create_timeout: int = DEFAULT_TIMEOUT
         self.control_operation_timeout: int = DEFAULT_TIMEOUT
+        # Ascend: a socket the caller bound in advance for the rendezvous port; -1 none. Kept for programs that
+        # set it; the rendezvous here binds its own port (see docs/migration.md).
+        self.sockFd: int = -1
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
@@ -50,7 +55,7 @@ class OptionalAttr:
 class InitAttr:
     """What shmem_init needs besides rank, size and heap size: where PEs meet, and the optional settings."""
 
-    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr")
+    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr", "instance_id")
 
     def __init__(self) -> None:
         self.my_rank: int = 0
@@ -58,6 +63,7 @@ class InitAttr:
         self.ip_port: str = DEFAULT_IP_PORT
         self.local_mem_size: int = 0
         self.option_attr: OptionalAttr = OptionalAttr()
+        self.instance_id: int = 0  # Ascend's multi-instance id; one instance (0) per process here
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)

@@ -16,8 +16,11 @@ SHMEM_MALLOC_FAILED = -8
 SHMEM_NOT_SUPPORTED = -100
 
 
-class ShmemError(RuntimeError):
-    """A shmem call failed; ``code`` holds the error code (one of the SHMEM_* constants)."""
+class ShmemError(RuntimeError, ValueError):
+    """A shmem call failed; ``code`` holds the error code (one of the SHMEM_* constants).
+
+    A RuntimeError, as Ascend's binding raises for failed calls, and a ValueError, as it raises for bad arguments
+    (an invalid team, a null address): ``except`` clauses written for Ascend catch it either way."""
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)

@@ -20,6 +20,7 @@ from ._attrs import (
 from ._core import api
 from ._errors import (
     SHMEM_INVALID_VALUE,
+    SHMEM_NOT_SUPPORTED,
     SHMEM_SUCCESS,
     ShmemError,
     call,
@@ -55,10 +56,13 @@ def _check_int(name: str, value: object) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | None = None) -> int:
+def shmem_init(mype: int | InitAttr | None = None, npes: int | None = None, mem_size: int | None = None,
+               attributes: InitAttr | None = None) -> int:
     """Collective start-up: creates this PE's symmetric heap of mem_size bytes and meets the other PEs.
 
-    Also accepts one InitAttr (the later Ascend form). Returns 0 or an error code."""
+    Also accepts one InitAttr, positionally or as attributes= (the later Ascend form). Returns 0 or an error code."""
+    if attributes is not None and mype is None:
+        mype = attributes
     try:
         _start(mype, npes, mem_size)
     except ShmemError as err:
@@ -67,11 +71,18 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
     return SHMEM_SUCCESS
 
 
-def _start(mype: int | InitAttr, npes: int | None, mem_size: int | None) -> None:
+def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) -> None:
     """shmem_init raising ShmemError with the reason."""
     if isinstance(mype, InitAttr):
         attrs = mype
         mype, npes, mem_size = attrs.my_rank, attrs.n_ranks, attrs.local_mem_size
+        # Ascend's fields this runtime has no use for: refused when set, not ignored (see docs/migration.md).
+        if getattr(attrs, "instance_id", 0) != 0:
+            raise ShmemError(SHMEM_NOT_SUPPORTED,
+                             f"shmem_init: instance_id {attrs.instance_id!r}: one instance (0) per process")
+        if getattr(attrs.option_attr, "sockFd", -1) not in (-1, None):
+            raise ShmemError(SHMEM_NOT_SUPPORTED, f"shmem_init: sockFd {attrs.option_attr.sockFd!r}: the "
+                             "rendezvous binds its own port; leave sockFd at -1")
     else:
         attrs = _attributes
         if npes is None or mem_size is None:

@@ -36,16 +36,16 @@ class _FuncHandler(logging.Handler):
             self.handleError(record)
 
 
-def set_extern_logger(fn: Callable[[int, str], object] | None) -> int:
-    """Sends the library's log records to fn(level, message) as well; None removes it."""
+def set_extern_logger(func: Callable[[int, str], object] | None) -> int:
+    """Sends the library's log records to func(level, message) as well; None removes it."""
     global _extern
     if _extern is not None:
         logger.removeHandler(_extern)
         _extern = None
-    if fn is not None:
-        if not callable(fn):
+    if func is not None:
+        if not callable(func):
             raise TypeError("set_extern_logger needs a callable(level, message) or None")
-        _extern = _FuncHandler(fn)
+        _extern = _FuncHandler(func)
         logger.addHandler(_extern)
     return 0
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ._attrs import TeamConfig
 from ._core import api, raw
-from ._errors import SHMEM_INVALID_PARAM, call
+from ._errors import SHMEM_INVALID_PARAM, call, from_runtime
+from ._logging import logger
 from ._rma import completing
 
 SHMEM_TEAM_WORLD = 0
@@ -43,9 +44,15 @@ def team_n_pes(team_id: int) -> int:
 def team_split_strided(parent: int, start: int, stride: int, size: int) -> int:
     """Collective over parent: a team of parent PEs start, start+stride, ..., start+(size-1)*stride.
 
-    Returns the new team's id on its members, SHMEM_TEAM_INVALID on the parent's other PEs; raises ShmemError
-    for arguments that do not fit the parent."""
-    return call(api.TeamSplitStrided, parent, start, stride, size)
+    Computed on each PE from its own arguments, as Ascend does: the new team's id on its members (who agree on
+    it), SHMEM_TEAM_INVALID on the parent's other PEs. A failure is returned as Ascend's binding returns it: the
+    error code (-1 for arguments that do not fit the parent), logged."""
+    try:
+        return api.TeamSplitStrided(parent, start, stride, size)
+    except RuntimeError as exc:
+        err = from_runtime(exc)
+        logger.error("team_split_strided(%r, %r, %r, %r): %s", parent, start, stride, size, err)
+        return err.code
 
 
 def team_split_2d(parent: int, x_range: int) -> tuple:
@@ -65,11 +72,12 @@ def team_destroy(team: int) -> None:
     call(api.TeamDestroy, team)
 
 
-def shmem_team_get_config(team: int, config: TeamConfig | None = None) -> TeamConfig | int:
+def shmem_team_get_config(team: int, team_config: TeamConfig | None = None) -> TeamConfig | int:
     """The TeamConfig team was created with. With a TeamConfig as second argument, fills it and returns 0
     (-1 for an invalid team); without, returns a new TeamConfig and raises ShmemError for an invalid team."""
-    if config is None:
+    if team_config is None:
         return TeamConfig(call(api.TeamNumContexts, team))
+    config = team_config
     try:
         config.num_contexts = api.TeamNumContexts(team)
     except RuntimeError:

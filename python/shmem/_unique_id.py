@@ -14,6 +14,8 @@ from ._logging import logger
 
 UNIQUE_ID_SIZE = 128
 _MAGIC = b"shmem-uid-1:"
+_ASCEND_SIZE = 136  # sizeof(aclshmemx_uniqueid_t)
+_ASCEND_MAGIC = (1 << 16) + _ASCEND_SIZE
 
 
 def _local_host() -> str:
@@ -45,20 +47,32 @@ def shmem_get_unique_id() -> bytes:
     return text.ljust(UNIQUE_ID_SIZE, b"\0")
 
 
-def shmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: bytes) -> int:
-    """shmem_init meeting at the place a unique id from shmem_get_unique_id names. Returns 0 or an error code;
-    the engine and timeouts come from the attributes given to shmem_set_attributes, as for shmem_init."""
+def address_of(uid: bytes) -> str | None:
+    """The rendezvous address a unique id names: the seed's form (UNIQUE_ID_SIZE bytes) or Ascend's later
+    aclshmemx_uniqueid_t (136 bytes, the seed's form in its 124-byte internal field); None, logged, otherwise."""
     if not isinstance(uid, (bytes, bytearray)):
-        raise TypeError(f"uid must be the bytes shmem_get_unique_id returned, not {type(uid).__name__}")
-    text = bytes(uid).rstrip(b"\0")
+        raise TypeError(f"uid must be the bytes a get_unique_id call returned, not {type(uid).__name__}")
+    data = bytes(uid)
+    if len(data) == _ASCEND_SIZE and int.from_bytes(data[:4], "little") == _ASCEND_MAGIC:
+        data = data[12:]
+    text = data.rstrip(b"\0")
     if not text.startswith(_MAGIC):
-        logger.error("shmem_init_using_unique_id: %r is not a shmem unique id", bytes(uid[:32]))
-        return SHMEM_INVALID_VALUE
+        logger.error("%r is not a shmem unique id", data[:32])
+        return None
     ip_port = text[len(_MAGIC):].decode(errors="replace")
     try:
         parse_ip_port(ip_port)
     except ValueError as exc:
-        logger.error("shmem_init_using_unique_id: %s", exc)
+        logger.error("unique id: %s", exc)
+        return None
+    return ip_port
+
+
+def shmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: bytes) -> int:
+    """shmem_init meeting at the place a unique id from shmem_get_unique_id names. Returns 0 or an error code;
+    the engine and timeouts come from the attributes given to shmem_set_attributes, as for shmem_init."""
+    ip_port = address_of(uid)
+    if ip_port is None:
         return SHMEM_INVALID_VALUE
     attrs = InitAttr()
     remembered = _init_fini._attributes

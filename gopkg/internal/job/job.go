@@ -227,7 +227,7 @@ func (j *Job) startEngine(tr *startTrace) error {
 	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
 	var local engine.Transport
 	var err error
-	if j.opts.Engine == EngineSDMA {
+	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
 		local, err = engine.NewCopyEngine(cfg)
 	} else {
 		local, err = engine.NewDirect(cfg)

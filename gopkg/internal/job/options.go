@@ -11,6 +11,10 @@ const (
 	EngineMTE  = 1
 	EngineSDMA = 2
 	EngineROCE = 4
+	// EngineUDMA is Ascend's unified-bus DMA. No host here has such a
+	// device; the copy engine (SDMA) stands in for it: asynchronous copies by
+	// a worker, which is what UDMA offers a program.
+	EngineUDMA = 8
 )
 
 // Options are what shmem_init and its attributes decide.
@@ -42,8 +46,8 @@ func (o *Options) validate() error {
 		return errcode.New(errcode.InvalidValue, "mem_size must be positive")
 	case o.Rank >= o.Size:
 		return errcode.New(errcode.InvalidParam, "mype %d is not below npes %d", o.Rank, o.Size)
-	case o.Engine != EngineMTE && o.Engine != EngineSDMA && o.Engine != EngineROCE:
-		return errcode.New(errcode.InvalidValue, "data_op_engine_type %d is not MTE(1), SDMA(2) or ROCE(4)", o.Engine)
+	case o.Engine != EngineMTE && o.Engine != EngineSDMA && o.Engine != EngineROCE && o.Engine != EngineUDMA:
+		return errcode.New(errcode.InvalidValue, "data_op_engine_type %d is not MTE(1), SDMA(2), ROCE(4) or UDMA(8)", o.Engine)
 	}
 	for _, t := range []*time.Duration{&o.InitTimeout, &o.CreateTimeout, &o.OpTimeout} {
 		if *t <= 0 {

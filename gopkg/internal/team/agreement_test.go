@@ -20,16 +20,17 @@ func TestIDAgreementWhenPEsHoldDifferentTeams(t *testing.T) {
 		assert.NoError(t, err)
 	})
 	require.Equal(t, Invalid, a[2])
-	require.Equal(t, p+1, j.tables[1].nextID, "PE 1 never saw A")
+	require.Equal(t, firstSplitID, j.tables[1].nextID, "PE 1 is in neither P nor A")
 
 	ids, errs = j.splitAll(t, World, 0, 1, 2) // B = world {0, 1}
 	b := checkSplit(t, j, ids, errs, []int{0, 1}, World)
 	assert.NotEqual(t, a[0], b, "B must not take A's id on PE 0")
 	assert.Equal(t, b, ids[1])
 	assert.Equal(t, []int{0}, mustGet(t, j.tables[0], a[0]).Members, "A is untouched")
-	for pe, tab := range j.tables {
-		assert.Equal(t, b+1, tab.nextID, "PE %d reserved B's id", pe)
+	for _, pe := range []int{0, 1} {
+		assert.Equal(t, b+1, j.tables[pe].nextID, "PE %d reserved B's id", pe)
 	}
+	assert.Equal(t, p+1, j.tables[2].nextID, "PE 2, no member of B, reserved nothing")
 }
 
 func TestIDAgreementAcrossDisjointSubteams(t *testing.T) {
@@ -88,11 +89,12 @@ func TestAgreedIDIsTheHighestProposal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 8, id, "our own counter wins; 7 is taken here")
 
+	// rows of one PE: the row needs no exchange (our counter, 9); the column {0, 1} takes the peer's 20
 	next = 20
 	x, y, err := tab.Split2D(ex, World, 1, Config{}, Config{})
 	require.NoError(t, err)
-	assert.Equal(t, [2]int{20, 21}, [2]int{x, y})
-	assert.Equal(t, 22, tab.nextID)
+	assert.Equal(t, [2]int{9, 20}, [2]int{x, y})
+	assert.Equal(t, 21, tab.nextID)
 }
 
 func TestIDsAreNotReusedAfterDestroy(t *testing.T) {

@@ -9,13 +9,13 @@ import (
 type splitKind int64
 
 const (
-	kindStrided splitKind = 1
-	kind2D      splitKind = 2
+	kindStrided splitKind = 1 // members given as first world rank, stride, size
+	kindList    splitKind = 3 // members given by a hash of their list
 )
 
-// request is what every member of the parent must agree on: the kind of
-// split, the parent and the normalised arguments (a, b, c are start, stride,
-// size for a strided split; a is the clamped x range for a 2-D split).
+// request is what every member of a new team must agree on: its members
+// (see describe). parent is not part of it: Ascend lets members reach one
+// team from different parents.
 type request struct {
 	kind    splitKind
 	parent  int64
@@ -25,9 +25,9 @@ type request struct {
 func (r request) String() string {
 	switch r.kind {
 	case kindStrided:
-		return fmt.Sprintf("split_strided(parent=%d, start=%d, stride=%d, size=%d)", r.parent, r.a, r.b, r.c)
-	case kind2D:
-		return fmt.Sprintf("split_2d(parent=%d, x_range=%d)", r.parent, r.a)
+		return fmt.Sprintf("team of world PEs %d, %d apart, %d of them", r.a, r.b, r.c)
+	case kindList:
+		return fmt.Sprintf("team of %d world PEs from %d (list hash %x)", r.c, r.a, uint64(r.b))
 	default:
 		return fmt.Sprintf("split kind %d", r.kind)
 	}

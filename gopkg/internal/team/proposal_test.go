@@ -10,7 +10,7 @@ import (
 func TestProposalRoundTrip(t *testing.T) {
 	for _, p := range []proposal{
 		{request: request{kind: kindStrided, parent: 3, a: 1, b: 2, c: 5}, nextID: 9},
-		{request: request{kind: kind2D, parent: 0, a: 4}, nextID: 1},
+		{request: request{kind: kindList, parent: 0, a: 4, b: -7, c: 3}, nextID: 1},
 		{request: request{kind: kindStrided, parent: 1 << 40, a: -1, b: -2, c: -3}, nextID: 1 << 31},
 	} {
 		got, err := decodeProposal(encodeProposal(p))
@@ -35,8 +35,7 @@ func TestProposalRejectsForeignBytes(t *testing.T) {
 }
 
 func TestRequestNamesItsSplit(t *testing.T) {
-	assert.Equal(t, "split_strided(parent=2, start=1, stride=3, size=4)",
-		request{kind: kindStrided, parent: 2, a: 1, b: 3, c: 4}.String())
-	assert.Equal(t, "split_2d(parent=0, x_range=5)", request{kind: kind2D, a: 5}.String())
+	assert.Equal(t, "team of world PEs 1, 3 apart, 4 of them", request{kind: kindStrided, a: 1, b: 3, c: 4}.String())
+	assert.Equal(t, "team of 3 world PEs from 5 (list hash ff)", request{kind: kindList, a: 5, b: 255, c: 3}.String())
 	assert.Equal(t, "split kind 7", request{kind: 7}.String())
 }

@@ -3,6 +3,9 @@ package team
 import (
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,10 +124,13 @@ func TestSplit2DClampedRangesAgree(t *testing.T) {
 		assert.Equal(t, 4, tab.NPes(x))
 		assert.Equal(t, 1, tab.NPes(y))
 	})
-	// 2 and 3 differ: every PE fails alike
+	// 2 and 3 differ: no row or column is described alike by all its members, so every PE fails (in the
+	// exchange: each waits for partners who are in another group) and nobody keeps a team
+	j.hub.timeout = 200 * time.Millisecond
 	j.run(t, func(pe int, tab *Table, ex Exchanger) {
-		_, _, err := tab.Split2D(ex, World, 2+pe%2, Config{}, Config{})
-		assertCode(t, -1, err, "PE %d", pe)
+		x, y, err := tab.Split2D(ex, World, 2+pe%2, Config{}, Config{})
+		assertCode(t, errcode.BootstrapError, err, "PE %d", pe)
+		assert.Equal(t, [2]int{Invalid, Invalid}, [2]int{x, y})
 	})
 }
 
@@ -149,8 +155,6 @@ func TestGroupNamesDistinguishTeamsWithEqualIDs(t *testing.T) {
 	assert.Equal(t, []int{4, 5}, mustGet(t, j.tables[5], subs[5]).Members)
 	assert.Equal(t, Invalid, subs[3])
 
-	row := mustGet(t, j.tables[4], xs[4])
-	assert.Equal(t, fmt.Sprintf("team/%d/3", xs[4]), groupName(row))
-	world := mustGet(t, j.tables[0], World)
-	assert.Equal(t, "team/0/0", groupName(world))
+	assert.Equal(t, "team/split/3+1x3", memberGroup([]int{3, 4, 5}))
+	assert.Equal(t, "team/split/0,1,5", memberGroup([]int{0, 1, 5}))
 }

@@ -1,9 +1,11 @@
 package team
 
 // SplitStrided creates a team of the parent's ranks start, start+stride, ...,
-// start+(size-1)*stride. It is collective over all members of the parent,
-// selected or not. Members get the new id, the others Invalid and no error.
-// Arguments that do not fit the parent are InvalidParam on every member.
+// start+(size-1)*stride. As in Ascend it is computed on each PE from its own
+// arguments: PEs outside the new team get Invalid and no error without
+// exchanging anything; the members exchange among themselves only, to agree
+// on the team's id (see agree). Arguments that do not fit the parent are
+// InvalidParam, decided locally.
 func (t *Table) SplitStrided(ex Exchanger, parent, start, stride, size int, cfg Config) (int, error) {
 	t.splitMu.Lock()
 	defer t.splitMu.Unlock()
@@ -18,11 +20,6 @@ func (t *Table) SplitStrided(ex Exchanger, parent, start, stride, size int, cfg 
 	if err := cfg.check(); err != nil {
 		return Invalid, err
 	}
-	want := request{kind: kindStrided, parent: int64(parent), a: int64(start), b: int64(stride), c: int64(size)}
-	id, err := t.agree(ex, p, want, 1)
-	if err != nil {
-		return Invalid, err
-	}
 	offset := p.MyRank - start
 	if offset < 0 || offset%stride != 0 || offset/stride >= size {
 		return Invalid, nil
@@ -31,8 +28,27 @@ func (t *Table) SplitStrided(ex Exchanger, parent, start, stride, size int, cfg 
 	for i := range members {
 		members[i] = p.Members[start+i*stride]
 	}
+	id, err := t.agree(ex, members, t.next())
+	if err != nil {
+		return Invalid, err
+	}
+	t.reserve(id + 1)
 	t.install(Team{ID: id, Members: members, MyRank: offset / stride, Config: cfg, Parent: parent})
 	return id, nil
+}
+
+// next is the lowest id this PE never used.
+func (t *Table) next() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.nextID
+}
+
+// reserve moves the id counter to next.
+func (t *Table) reserve(next int) {
+	t.mu.Lock()
+	t.nextID = next
+	t.mu.Unlock()
 }
 
 // checkStrided validates a strided selection from a parent of n ranks and

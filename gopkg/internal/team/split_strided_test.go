@@ -3,6 +3,9 @@ package team
 import (
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,7 +44,6 @@ func TestSplitStridedOfWorld(t *testing.T) {
 		t.Run(fmt.Sprint(n, "PEs"), func(t *testing.T) {
 			j := newJob(n)
 			world := j.tables[0].teams[World].team.Members
-			nextID := firstSplitID
 			for start := 0; start < n; start++ {
 				for stride := 1; stride <= n; stride++ {
 					maxSize := (n-1-start)/stride + 1
@@ -49,8 +51,7 @@ func TestSplitStridedOfWorld(t *testing.T) {
 						ids, errs := j.splitAll(t, World, start, stride, size)
 						want := stridedWorldRanks(world, start, stride, size)
 						id := checkSplit(t, j, ids, errs, want, World)
-						require.Equal(t, nextID, id, "ids of WORLD splits count up")
-						nextID++
+						require.GreaterOrEqual(t, id, firstSplitID)
 						for _, pe := range want {
 							require.NoError(t, j.tables[pe].Destroy(id))
 						}
@@ -176,27 +177,71 @@ func TestSplitStridedIgnoresStrideOfOnePE(t *testing.T) {
 	checkSplit(t, j, ids, errs, []int{3}, World)
 }
 
+// Ascend computes splits locally: PEs may pass different arguments. Only the
+// members of each new team must describe it alike.
+func TestSplitStridedDifferentArgumentsPerPE(t *testing.T) {
+	j := newJob(4)
+	// every PE splits off a team of itself
+	solo := make([]int, 4)
+	errs := make([]error, 4)
+	j.run(t, func(pe int, tab *Table, ex Exchanger) {
+		solo[pe], errs[pe] = tab.SplitStrided(ex, World, pe, 1, 1, Config{})
+	})
+	for pe, tab := range j.tables {
+		require.NoError(t, errs[pe])
+		assert.Equal(t, []int{pe}, mustGet(t, tab, solo[pe]).Members)
+		assert.Zero(t, j.hub.calls(pe), "a team of one PE needs no exchange")
+	}
+	// at the same time, PEs 0 and 1 make {0, 1} while PEs 2 and 3 make {2, 3}: different arguments per PE
+	pair := make([]int, 4)
+	j.run(t, func(pe int, tab *Table, ex Exchanger) {
+		pair[pe], errs[pe] = tab.SplitStrided(ex, World, pe/2*2, 1, 2, Config{})
+	})
+	for pe, tab := range j.tables {
+		require.NoError(t, errs[pe])
+		assert.Equal(t, pair[pe/2*2], pair[pe], "members agree on the id")
+		assert.Equal(t, []int{pe / 2 * 2, pe/2*2 + 1}, mustGet(t, tab, pair[pe]).Members)
+		assert.NotEqual(t, solo[pe], pair[pe])
+	}
+}
+
 func TestSplitStridedArgumentMismatch(t *testing.T) {
 	j := newJob(4)
+	j.hub.timeout = 200 * time.Millisecond
+	// PE 2 names {1, 2}, but PE 1 takes part in {0, 1}: PEs 0 and 1 agree, PE 2 gets an error, PE 3 is no member
+	ids := make([]int, 4)
+	errs := make([]error, 4)
 	j.run(t, func(pe int, tab *Table, ex Exchanger) {
 		start := 0
 		if pe == 2 {
 			start = 1
 		}
-		id, err := tab.SplitStrided(ex, World, start, 1, 2, Config{})
-		assert.Equal(t, Invalid, id)
-		assertCode(t, -1, err, "PE %d", pe)
+		ids[pe], errs[pe] = tab.SplitStrided(ex, World, start, 1, 2, Config{})
 	})
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	assert.Equal(t, ids[0], ids[1])
+	assert.Equal(t, []int{0, 1}, mustGet(t, j.tables[1], ids[1]).Members)
+	assertCode(t, errcode.BootstrapError, errs[2], "PE 2 waited for a partner who made another team")
+	assert.Equal(t, Invalid, ids[2])
+	assert.NoError(t, errs[3])
+	assert.Equal(t, Invalid, ids[3])
+	assert.Equal(t, firstSplitID, j.tables[2].nextID, "a failed agreement reserves nothing")
+}
+
+func TestSplitMixedKindsFailTogether(t *testing.T) {
+	j := newJob(4)
+	j.hub.timeout = 200 * time.Millisecond
 	// one PE calls split_2d while the others call split_strided
 	j.run(t, func(pe int, tab *Table, ex Exchanger) {
 		if pe == 3 {
 			x, y, err := tab.Split2D(ex, World, 2, Config{}, Config{})
 			assert.Equal(t, [2]int{Invalid, Invalid}, [2]int{x, y})
-			assertCode(t, -1, err)
+			assertCode(t, errcode.BootstrapError, err)
 			return
 		}
 		_, err := tab.SplitStrided(ex, World, 0, 1, 4, Config{})
-		assertCode(t, -1, err, "PE %d", pe)
+		assertCode(t, errcode.BootstrapError, err, "PE %d", pe)
 	})
 	for pe, tab := range j.tables {
 		assert.Equal(t, firstSplitID, tab.nextID, "PE %d: a failed agreement reserves nothing", pe)
