@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._core import raw
-from ._errors import SHMEM_INVALID_VALUE, ShmemError, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_VALUE, ShmemError, from_runtime
 
 _atomic = raw.api_Atomic
 _put_bits = raw.api_PutBits
@@ -74,7 +74,7 @@ def _make_p(name: str, size: int, signed: bool) -> Callable[[int, int, int], Non
     def put(dst: int, value: int, pe: int) -> None:
         try:
             _put_bits(dst, encode(value), size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     put.__name__ = f"shmem_{name}_p"
@@ -88,7 +88,7 @@ def _make_g(name: str, size: int, signed: bool) -> Callable[[int, int], int]:
     def get(src: int, pe: int) -> int:
         try:
             return decode(_get_bits(src, size, pe))
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     get.__name__ = f"shmem_{name}_g"
@@ -100,13 +100,13 @@ def _make_float(name: str, size: int) -> tuple:
     def put(dst: int, value: float, pe: int) -> None:
         try:
             _put_float(dst, value, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def get(src: int, pe: int) -> float:
         try:
             return _get_float(src, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     put.__name__, get.__name__ = f"shmem_{name}_p", f"shmem_{name}_g"
@@ -124,49 +124,49 @@ def _make_atomics(name: str, size: int, signed: bool) -> dict:
     def fetch(source: int, pe: int) -> int:
         try:
             return _atomic(_FETCH, size, source, 0, 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def set_(dest: int, value: int, pe: int) -> None:
         try:
             _atomic(_SET, size, dest, encode(value), 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def swap(dest: int, value: int, pe: int) -> int:
         try:
             return _atomic(_SWAP, size, dest, encode(value), 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def compare_swap(dest: int, cond: int, value: int, pe: int) -> int:
         try:
             return _atomic(_CSWAP, size, dest, encode(value), encode(cond), pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def fetch_add(dest: int, value: int, pe: int) -> int:
         try:
             return _atomic(_FETCH_ADD, size, dest, encode(value), 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def add(dest: int, value: int, pe: int) -> None:
         try:
             _atomic(_ADD, size, dest, encode(value), 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def fetch_inc(dest: int, pe: int) -> int:
         try:
             return _atomic(_FETCH_ADD, size, dest, 1, 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def inc(dest: int, pe: int) -> None:
         try:
             _atomic(_ADD, size, dest, 1, 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     return {"fetch": fetch, "set": set_, "swap": swap, "compare_swap": compare_swap, "fetch_add": fetch_add,

@@ -16,6 +16,7 @@ from ._attrs import (
 )
 from ._core import api
 from ._errors import (
+    FAILURES,
     SHMEM_INVALID_VALUE,
     SHMEM_SUCCESS,
     ShmemError,
@@ -40,7 +41,7 @@ def _status_call(fn: Callable[..., object], *args: object) -> int:
     """Runs a Go call whose failure is reported as a status code, logging the reason."""
     try:
         fn(*args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         err = from_runtime(exc)
         logger.error("%s", err)
         return err.code

@@ -6,14 +6,22 @@ import ctypes
 from typing import Any
 
 from ._core import api, raw
-from ._errors import call, from_runtime
+from ._errors import FAILURES, beyond_int64, call, from_runtime
 from ._logging import logger
+
+
+def _collective_int(value: Any) -> Any:
+    """value as the runtime's collectives take it: an int beyond 64 bits becomes -1, which every PE refuses, so
+    that the PE with the bad argument still meets the others and all of them fail together (a local
+    OverflowError would leave the others waiting). Anything else goes on as it is (a wrong type is the
+    extension's TypeError, raised before any exchange like any call made with a wrong type)."""
+    return -1 if beyond_int64(value) else value
 
 
 def _allocation(fn: Any, *args: int) -> int:
     try:
-        return fn(*args)
-    except RuntimeError as exc:
+        return fn(*(_collective_int(a) for a in args))
+    except FAILURES as exc:
         # The seed's contract: NULL when the memory cannot be had, whatever the reason.
         logger.error("%s", from_runtime(exc))
         return 0
@@ -47,12 +55,15 @@ def _address_of(ptr: Any) -> int:
 
 def shmem_free(ptr: Any) -> None:
     """Collective: frees a block from shmem_malloc/calloc/align (or shmem.array); 0 is a no-op."""
-    call(api.Free, _address_of(ptr))
+    call(api.Free, _collective_int(_address_of(ptr)))
 
 
 def shmem_ptr(ptr: int, peer: int) -> int:
     """An address through which peer's copy of ptr can be loaded and stored here; 0 when there is none."""
-    return raw.api_Ptr(ptr, peer)
+    try:
+        return raw.api_Ptr(ptr, peer)
+    except FAILURES:  # an address or PE beyond 64 bits has no copy anywhere
+        return 0
 
 
 def buffer(ptr: int, nbytes: int) -> memoryview:

@@ -77,7 +77,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	j.lostPE.Store(-1)
 	defer func() {
 		if err != nil {
-			j.teardown()
+			j.teardown(false)
 		}
 	}()
 	if j.seg, err = heap.Create(opts.MemSize); err != nil {
@@ -218,12 +218,15 @@ func (j *Job) Finalize() (transfers, meeting error) {
 	if err := j.sess.Barrier("finalize", nil); err != nil {
 		meeting = errcode.Wrap(errcode.BootstrapError, err, "finalize barrier")
 	}
-	j.teardown()
+	j.teardown(true)
 	return transfers, meeting
 }
 
-// teardown releases whatever exists, in reverse order of creation.
-func (j *Job) teardown() {
+// teardown releases whatever exists, in reverse order of creation. With
+// retire, the heaps' address ranges stay mapped to zero pages (see
+// heap.Segment.Retire): after a successful init the user may hold views of
+// them, which must not crash once the job is gone.
+func (j *Job) teardown(retire bool) {
 	j.closeOnce.Do(func() {
 		if j.rma != nil {
 			_ = j.rma.Close()
@@ -231,13 +234,17 @@ func (j *Job) teardown() {
 		if j.sess != nil {
 			_ = j.sess.Close()
 		}
+		release := (*heap.Segment).Close
+		if retire {
+			release = (*heap.Segment).Retire
+		}
 		for _, p := range j.peers {
 			if p != nil {
-				_ = p.Close()
+				_ = release(p)
 			}
 		}
 		if j.seg != nil {
-			_ = j.seg.Close()
+			_ = release(j.seg)
 		}
 	})
 }
@@ -284,3 +291,10 @@ func (j *Job) Size() int { return j.opts.Size }
 // must not return that as an error (the caller would exit with another
 // status before the runtime exits with the requested one).
 func (j *Job) Exiting() bool { return j.exiting.Load() }
+
+// ReleaseRetired unmaps the heap ranges finalize kept mapped for the views
+// the user may still hold (see teardown); the caller knows none is left.
+func ReleaseRetired() error { return heap.ReleaseRetired() }
+
+// RetiredRanges is how many such ranges are mapped now.
+func RetiredRanges() int { return heap.RetiredRanges() }
