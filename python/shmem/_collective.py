@@ -80,6 +80,8 @@ def _as_array(obj: Any, what: str, writable: bool) -> Any:
             raise TypeError(f"{what} must be a NumPy array in symmetric memory or an int address, "
                             f"not {type(obj).__name__}") from None
         obj = np.asarray(view)
+    if obj.dtype.hasobject:
+        raise TypeError(f"{what} must hold plain data, not {obj.dtype} (Python objects cannot be shared)")
     flags = obj.flags
     if not flags.c_contiguous:
         raise ShmemError(SHMEM_INVALID_PARAM, f"{what} must be C-contiguous (a view with steps is not)")

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from . import _buffers, _launch_env
+from . import _buffers, _launch_env, _views
 from ._attrs import (
     InitAttr,
     InitStatus,
@@ -20,7 +20,6 @@ from ._errors import (
     SHMEM_INVALID_VALUE,
     SHMEM_SUCCESS,
     ShmemError,
-    call,
     from_runtime,
 )
 from ._logging import logger
@@ -87,6 +86,8 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
     """shmem_init with rank, size and address taken from the launcher (shmemrun, torchrun, mpirun, srun).
 
     Raises ShmemError when it fails, since there is no status for the caller to check by habit."""
+    if attributes is not None and not isinstance(attributes, InitAttr):
+        raise TypeError(f"attributes must be an InitAttr or None, not {type(attributes).__name__}")
     info = _launch_env.detect_launch()
     if info is None:
         rank, npes, ip_port = 0, 1, None
@@ -105,7 +106,7 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
 def shmem_finialize() -> None:
     """Collective shut-down: completes outstanding transfers, frees the heap and teams. No-op before init."""
     lent = _buffers.lent_count()
-    warning = call(api.Finalize)
+    warning = _views.finalize(api.Finalize)  # views kept past finalize: see _views
     _buffers.complete_lent(lent)
     if warning:
         logger.warning("%s", warning)

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import ctypes
+import operator
 from typing import Any
 
+from . import _views
 from ._core import api, raw
-from ._errors import FAILURES, beyond_int64, call, from_runtime
+from ._errors import (
+    FAILURES,
+    SHMEM_INVALID_PARAM,
+    SHMEM_MALLOC_FAILED,
+    SHMEM_NOT_SUPPORTED,
+    ShmemError,
+    beyond_int64,
+    call,
+    from_runtime,
+)
 from ._logging import logger
 
 
@@ -49,7 +60,10 @@ def _address_of(ptr: Any) -> int:
     if interface is not None:
         return interface["data"][0]
     if isinstance(ptr, memoryview):
-        return ctypes.addressof(ctypes.c_char.from_buffer(ptr))
+        try:
+            return ctypes.addressof(ctypes.c_char.from_buffer(ptr))
+        except (TypeError, ValueError):  # read-only, empty or released: no address, which free refuses
+            return -1
     raise TypeError(f"ptr must be an address or an array from shmem.array, not {type(ptr).__name__}")
 
 
@@ -67,11 +81,10 @@ def shmem_ptr(ptr: int, peer: int) -> int:
 
 
 def buffer(ptr: int, nbytes: int) -> memoryview:
-    """A writable memoryview of nbytes of symmetric memory (this PE's, or a peer's from shmem_ptr)."""
-    call(api.CheckMapped, ptr, nbytes)
-    if nbytes == 0:
-        return memoryview(bytearray())
-    return memoryview((ctypes.c_char * nbytes).from_address(ptr)).cast("B")
+    """A writable memoryview of nbytes of symmetric memory (this PE's, or a peer's from shmem_ptr).
+
+    shmem_finialize releases it: using it afterwards raises ValueError (see _views)."""
+    return _views.view(ptr, nbytes, True)
 
 
 def array(shape: Any, dtype: Any = "float64") -> Any:
@@ -79,25 +92,28 @@ def array(shape: Any, dtype: Any = "float64") -> Any:
     import numpy as np
 
     dt = np.dtype(dtype)
+    if dt.hasobject:
+        raise TypeError(f"a symmetric array holds plain data, not {dt} (Python objects cannot be shared)")
     count = 1
-    for dim in (shape if isinstance(shape, tuple) else (shape,)):
-        count *= int(dim)
+    dims = tuple(operator.index(dim) for dim in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    for dim in dims:
+        if dim < 0:
+            raise ShmemError(SHMEM_INVALID_PARAM, f"shape {shape} has a negative dimension")
+        count *= dim
     nbytes = max(count * dt.itemsize, 1)
     ptr = shmem_malloc(nbytes)
     if ptr == 0:
-        from ._errors import SHMEM_MALLOC_FAILED, ShmemError
-
         raise ShmemError(SHMEM_MALLOC_FAILED, f"no room for a {shape} {dt} array in the symmetric heap")
-    return np.frombuffer(buffer(ptr, nbytes), dtype=dt, count=count).reshape(shape)
+    return np.frombuffer(_views.view(ptr, nbytes, False), dtype=dt, count=count).reshape(dims)
 
 
 def peer_array(arr: Any, pe: int) -> Any:
     """A view of PE pe's copy of a symmetric array, for direct loads and stores (same-host PEs only)."""
     import numpy as np
 
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"arr must be a NumPy array from shmem.array, not {type(arr).__name__}")
     peer = shmem_ptr(_address_of(arr), pe)
     if peer == 0:
-        from ._errors import SHMEM_NOT_SUPPORTED, ShmemError
-
         raise ShmemError(SHMEM_NOT_SUPPORTED, f"PE {pe}'s copy is not load/store reachable from here")
-    return np.frombuffer(buffer(peer, arr.nbytes), dtype=arr.dtype).reshape(arr.shape)
+    return np.frombuffer(_views.view(peer, arr.nbytes, False), dtype=arr.dtype).reshape(arr.shape)

@@ -37,26 +37,29 @@ def public_functions() -> list:
 
 
 def parameters(fn: Any) -> tuple:
-    """(positional parameter names, keyword-only parameter names) of fn."""
+    """(positional parameter names, keyword-only parameter names, {name: default}) of fn."""
     sig = inspect.signature(fn)
     positional = [p.name for p in sig.parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     keywords = [p.name for p in sig.parameters.values() if p.kind == p.KEYWORD_ONLY]
-    return positional, keywords
+    defaults = {p.name: p.default for p in sig.parameters.values() if p.default is not p.empty}
+    return positional, keywords, defaults
 
 
 def argument_sets(fn: Any) -> Iterator[tuple]:
-    """(args, kwargs) with one bad value at a time (the others 0), then every argument bad at once."""
-    positional, keywords = parameters(fn)
-    for bad in HUGE_INTS + WRONG_TYPES:
-        for i in range(len(positional)):
-            args = [0] * len(positional)
-            args[i] = bad
-            yield tuple(args), {}
-        if len(positional) > 1:
-            yield tuple([bad] * len(positional)), {}
-        for kw in keywords:
-            yield tuple([0] * len(positional)), {kw: bad}
+    """(args, kwargs) with one bad value at a time (the others 0, or their defaults), then every argument bad."""
+    positional, keywords, defaults = parameters(fn)
+    for fill in ({}, defaults):
+        base = [fill.get(name, 0) for name in positional]
+        for bad in HUGE_INTS + WRONG_TYPES:
+            for i in range(len(positional)):
+                args = list(base)
+                args[i] = bad
+                yield tuple(args), {}
+            if len(positional) > 1 and not fill:
+                yield tuple([bad] * len(positional)), {}
+            for kw in keywords:
+                yield tuple(base), {kw: bad}
 
 
 def walk() -> list:
