@@ -11,6 +11,8 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff
+# Hypothesis drives the property-based fuzz test of the whole API (tests/test_fuzz.py).
+.venv/bin/python -m pip install -q hypothesis
 # A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
 rm -rf dist
 .venv/bin/python -m pip wheel -q --no-deps -w dist .
