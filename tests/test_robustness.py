@@ -42,7 +42,7 @@ def test_buffers_of_python_objects_are_refused_everywhere():
     got = spmd.run_module(1, "object_buffers", timeout=120)[0].report
     wrong = {call: seen for call, seen in got["seen"].items() if seen != "TypeError"}
     assert not wrong, wrong
-    assert len(got["seen"]) == 4 * 11 + 1
+    assert len(got["seen"]) == 5 * 11 + 1
     assert got["intact"], "the objects of a refused buffer are untouched"
     assert got["plain_ok"], "plain buffers, structured ones included, still work"
 

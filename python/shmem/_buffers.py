@@ -10,6 +10,7 @@ from ._errors import SHMEM_INVALID_PARAM, ShmemError
 _PyBUF_SIMPLE = 0
 _PyBUF_WRITABLE = 0x0001
 _PyBUF_FORMAT = 0x0004
+_PyBUF_ND = 0x0008  # memoryview hands out its format only with the shape (a C-contiguous one)
 
 # The struct/PEP 3118 item codes of plain data: bytes a transfer may overwrite without breaking anything but the
 # values. 'O' (a Python object pointer) and '&' are not: a get into an object array overwrites reference-holding
@@ -72,7 +73,7 @@ class LocalBuffer:
         self.view = _PyBuffer()
         try:
             _get_buffer(obj, ctypes.byref(self.view),
-                        (_PyBUF_WRITABLE if writable else _PyBUF_SIMPLE) | _PyBUF_FORMAT)
+                        (_PyBUF_WRITABLE if writable else _PyBUF_SIMPLE) | _PyBUF_FORMAT | _PyBUF_ND)
         except (BufferError, ValueError) as exc:  # NumPy says ValueError for read-only or strided arrays
             self.view = None
             need = "a writable, contiguous buffer" if writable else "a contiguous buffer"

@@ -54,7 +54,8 @@ def main() -> None:
     }
     seen = {}
     for bname, buf in (("object_array", objects), ("structured_with_object", structured),
-                       ("ctypes_py_object", py_objects), ("ctypes_struct_with_object", with_object)):
+                       ("ctypes_py_object", py_objects), ("ctypes_struct_with_object", with_object),
+                       ("memoryview_of_objects", memoryview(objects))):
         for cname, call in calls.items():
             seen[f"{bname}/{cname}"] = outcome(lambda c=call, b=buf: c(b))
     shmem.shmem_quiet()
