@@ -18,6 +18,9 @@ def test_views_used_after_free_and_finalize_never_crash():
         got = pe.report
         assert got["peer_before"] == 100 + (pe.rank + 1) % 2
         assert got["after_free"] == 7, "a freed block stays mapped: its view reads what is there"
+        assert got["freed_view"] == "ValueError", "shmem_free revokes buffer views inside the block"
+        assert got["freed_peer_view"] == "ValueError", "and those of the peers' copies"
+        assert got["other_view_after_free"] == pe.rank + 1
         # NumPy views of a finalized heap read zeros and keep their own writes; nothing else sees them.
         assert got["array_read"] == 0
         assert got["array_write"] == 5

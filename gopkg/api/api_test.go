@@ -134,3 +134,18 @@ func TestFinalizeKeepsTheHeapRangeForStaleViews(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, RetiredRanges())
 }
+
+func TestBlockSizeKnowsLiveBlocksOnly(t *testing.T) {
+	assert.Zero(t, BlockSize(1<<20), "before init")
+	_, err := Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	require.NoError(t, err)
+	defer Finalize()
+	p, err := Malloc(100)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, BlockSize(p), int64(100))
+	assert.Zero(t, BlockSize(p+8), "inside a block")
+	assert.Zero(t, BlockSize(-1))
+	_, err = Free(p)
+	require.NoError(t, err)
+	assert.Zero(t, BlockSize(p), "freed")
+}

@@ -103,3 +103,18 @@ func ReleaseRetired() (_ int, err error) {
 
 // RetiredRanges is the number of finalized heap ranges still mapped.
 func RetiredRanges() int { return job.RetiredRanges() }
+
+// BlockSize is the size of the block at ptr, an address shmem_malloc
+// returned and nobody freed yet; 0 for any other address or before init.
+func BlockSize(ptr int64) (n int64) {
+	defer func() {
+		if recover() != nil {
+			n = 0
+		}
+	}()
+	j := current.Load()
+	if j == nil || ptr <= 0 {
+		return 0
+	}
+	return int64(j.BlockSize(uintptr(ptr)))
+}

@@ -68,8 +68,12 @@ def _address_of(ptr: Any) -> int:
 
 
 def shmem_free(ptr: Any) -> None:
-    """Collective: frees a block from shmem_malloc/calloc/align (or shmem.array); 0 is a no-op."""
-    call(api.Free, _collective_int(_address_of(ptr)))
+    """Collective: frees a block from shmem_malloc/calloc/align (or shmem.array); 0 is a no-op. shmem.buffer views
+    inside the block are released (using one raises ValueError)."""
+    addr = _collective_int(_address_of(ptr))
+    views = _views.views_of_block(addr)
+    call(api.Free, addr)
+    _views.revoke(views)  # shmem.buffer views of the block now raise ValueError
 
 
 def shmem_ptr(ptr: int, peer: int) -> int:

@@ -17,15 +17,15 @@ import threading
 import weakref
 from typing import Any
 
-from ._core import api
-from ._errors import call
+from ._core import api, raw
+from ._errors import FAILURES, call
 
 # Serialises making views, finalize and the release of retired ranges, so a view is always tagged with the
 # generation of the heap it looks at. Weak-reference callbacks never wait for it (they may run inside it).
 _lock = threading.Lock()
 _finalized = 0  # finalizes so far: the generation of the views made now
 _roots: dict = {}  # id(weakref) -> (generation, weakref to the root of some views)
-_handed: dict = {}  # id(weakref) -> weakref to a memoryview shmem.buffer returned, released at finalize
+_handed: dict = {}  # id(weakref) -> (address, nbytes, weakref to a memoryview shmem.buffer returned)
 _retired = False  # the runtime may hold retired ranges that views of past generations still use
 
 
@@ -77,7 +77,7 @@ def view(ptr: int, nbytes: int, revocable: bool) -> memoryview:
         mv = memoryview(root).cast("B")
         if revocable:
             handed = weakref.ref(mv, _forget_handed)
-            _handed[id(handed)] = handed
+            _handed[id(handed)] = (ptr, nbytes, handed)
         return mv
 
 
@@ -90,15 +90,36 @@ def finalize(fn: Any) -> Any:
         finally:
             _finalized += 1
             _retired = True
-            for ref in list(_handed.values()):
-                mv = ref()
-                if mv is not None:
-                    try:
-                        mv.release()
-                    except BufferError:  # exported (np.frombuffer, a lent transfer): the zero pages cover it
-                        pass
+            revoke([ref for _, _, ref in list(_handed.values())])
             _handed.clear()
             _release_if_unused()
+
+
+def revoke(refs: list) -> None:
+    """Releases the memoryviews behind refs, so that using one raises ValueError."""
+    for ref in refs:
+        mv = ref()
+        if mv is not None:
+            try:
+                mv.release()
+            except BufferError:  # exported (np.frombuffer, a lent transfer): it stays usable, without a crash
+                pass
+
+
+def views_of_block(addr: int) -> list:
+    """The memoryviews shmem.buffer made that lie inside the live block at addr or a peer's copy of it: what
+    shmem_free(addr) revokes once it succeeds."""
+    if not _handed or not isinstance(addr, int) or addr <= 0:
+        return []
+    try:
+        size = raw.api_BlockSize(addr)
+        copies = {raw.api_Ptr(addr, pe) for pe in range(raw.api_NPes())} | {addr}
+    except FAILURES:
+        return []
+    if size <= 0:
+        return []
+    return [ref for start, n, ref in list(_handed.values())
+            if any(0 < copy <= start and start + n <= copy + size for copy in copies)]
 
 
 def live_views() -> int:

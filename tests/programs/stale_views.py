@@ -42,9 +42,16 @@ def main() -> None:
     # After shmem_free: the block's memory stays mapped (it may be handed out again); reads give what is there.
     freed = shmem.array(8, "int64")
     freed[:] = 7
+    freed_addr = freed.__array_interface__["data"][0]
+    freed_view = shmem.buffer(freed_addr + 8, 16)  # inside the block: revoked by shmem_free
+    freed_peer_view = shmem.buffer(shmem.shmem_ptr(freed_addr, peer), 8)  # the peer's copy: revoked too
+    shmem.shmem_barrier_all()
     shmem.shmem_free(freed)
     after_free = int(freed[0])
     freed[1] = 9  # writes into the free heap: no crash (and a later allocation may see it)
+    freed_view_use = attempt(freed_view.__getitem__, 0)
+    freed_peer_view_use = attempt(write_read, freed_peer_view, 0, 1)
+    other_view_after_free = attempt(view.__getitem__, 0)  # a view of another block is not touched
     shmem.shmem_barrier_all()
 
     shmem.shmem_finialize()
@@ -52,6 +59,9 @@ def main() -> None:
     out = {
         "peer_before": peer_before,
         "after_free": after_free,
+        "freed_view": freed_view_use,
+        "freed_peer_view": freed_peer_view_use,
+        "other_view_after_free": other_view_after_free,
         "array_read": int(arr[0]),
         "array_write": attempt(write_read, arr, 1, 5),
         "array_sum": int(arr.sum()),
@@ -77,7 +87,7 @@ def main() -> None:
     del fresh
     shmem.shmem_finialize()
 
-    del arr, view, wrapped, peer_view, freed
+    del arr, view, wrapped, peer_view, freed, freed_view, freed_peer_view
     gc.collect()
     out["retired_with_views"] = retired_with_views
     out["retired_after_views_gone"] = raw.api_RetiredRanges()
