@@ -112,6 +112,8 @@ def test_wrong_types_are_type_errors(heap):
                  lambda: shmem.array(4, object),
                  lambda: shmem.peer_array(heap, 0),
                  lambda: shmem.init(attributes=0),
+                 lambda: shmem.set_log_level("debug"),
+                 lambda: shmem.shmem_set_data_op_engine_type(shmem.InitAttr(), "MTE"),
                  lambda: shmem.shmem_getmem(np.empty(4, dtype=object), heap, 32, 0)):
         with pytest.raises(TypeError):
             call()

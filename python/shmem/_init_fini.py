@@ -149,6 +149,8 @@ def shmem_set_data_op_engine_type(attributes: InitAttr, vaue: int) -> int:
     """Sets the data operation engine in attributes; 0, or -2 for a value that is not an OpEngineType."""
     if not isinstance(attributes, InitAttr):
         raise TypeError(f"attributes must be an InitAttr, not {type(attributes).__name__}")
+    if not isinstance(vaue, int):
+        raise TypeError(f"vaue must be an int (an OpEngineType), not {type(vaue).__name__}")
     engine = engine_value(vaue)
     if engine is None:
         return SHMEM_INVALID_VALUE
