@@ -17,6 +17,8 @@ if ! command -v slurmd >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         slurm-wlm munge >/dev/null) || echo "setup: could not install slurm-wlm; tests/test_slurm.py will skip" >&2
 fi
+# Hypothesis drives the property-based fuzz test of the whole API (tests/test_fuzz.py).
+.venv/bin/python -m pip install -q hypothesis
 # A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
 rm -rf dist
 .venv/bin/python -m pip wheel -q --no-deps -w dist .

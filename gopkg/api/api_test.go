@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/native"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -105,4 +106,46 @@ func BenchmarkPutmem8(b *testing.B) {
 	for range b.N {
 		_, _ = Putmem(dst, src, 8, 0)
 	}
+}
+
+// A heap address kept past finalize (a view the user still holds) stays
+// readable and writable, reading zeros, until ReleaseRetired.
+func TestFinalizeKeepsTheHeapRangeForStaleViews(t *testing.T) {
+	_, err := ReleaseRetired()
+	require.NoError(t, err)
+	_, err = Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	require.NoError(t, err)
+	p, err := Malloc(64)
+	require.NoError(t, err)
+	_, err = PutBits(p, 77, 8, 0)
+	require.NoError(t, err)
+	stale := native.View(uintptr(p), 8)
+	require.Equal(t, byte(77), stale[0])
+	_, err = Finalize()
+	require.NoError(t, err)
+
+	assert.Equal(t, 1, RetiredRanges())
+	assert.Equal(t, byte(0), stale[0], "a retired heap reads zeros")
+	stale[1] = 5 // and takes writes without a fault
+	assert.Equal(t, byte(5), stale[1])
+	_, err = PutBits(p, 1, 8, 0)
+	assert.Equal(t, errcode.NotInited, errcode.CodeOf(err), "the runtime itself no longer uses it")
+	_, err = ReleaseRetired()
+	require.NoError(t, err)
+	assert.Zero(t, RetiredRanges())
+}
+
+func TestBlockSizeKnowsLiveBlocksOnly(t *testing.T) {
+	assert.Zero(t, BlockSize(1<<20), "before init")
+	_, err := Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	require.NoError(t, err)
+	defer Finalize()
+	p, err := Malloc(100)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, BlockSize(p), int64(100))
+	assert.Zero(t, BlockSize(p+8), "inside a block")
+	assert.Zero(t, BlockSize(-1))
+	_, err = Free(p)
+	require.NoError(t, err)
+	assert.Zero(t, BlockSize(p), "freed")
 }

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 )
 
 // Malloc is shmem_malloc: the symmetric address, or 0 with an error saying
@@ -87,4 +88,33 @@ func CheckMapped(ptr, n int64) (_ int, err error) {
 		return 0, errcode.New(errcode.InvalidParam, "[0x%x, +%d) is not inside a mapped symmetric heap", ptr, n)
 	}
 	return 0, nil
+}
+
+// ReleaseRetired unmaps the address ranges of finalized heaps, which finalize
+// leaves mapped to zero pages so that views the user still holds cannot
+// crash. The facade calls it once no view of them is left.
+func ReleaseRetired() (_ int, err error) {
+	defer recoverInto(&err)
+	if err := job.ReleaseRetired(); err != nil {
+		return 0, errcode.Wrap(errcode.SmemError, err, "releasing finalized heaps")
+	}
+	return 0, nil
+}
+
+// RetiredRanges is the number of finalized heap ranges still mapped.
+func RetiredRanges() int { return job.RetiredRanges() }
+
+// BlockSize is the size of the block at ptr, an address shmem_malloc
+// returned and nobody freed yet; 0 for any other address or before init.
+func BlockSize(ptr int64) (n int64) {
+	defer func() {
+		if recover() != nil {
+			n = 0
+		}
+	}()
+	j := current.Load()
+	if j == nil || ptr <= 0 {
+		return 0
+	}
+	return int64(j.BlockSize(uintptr(ptr)))
 }

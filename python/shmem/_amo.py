@@ -6,10 +6,11 @@ shmem_<T>_g(src, pe) for float, double, char, int8..int64, uint8..uint64."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from ._core import raw
-from ._errors import SHMEM_INVALID_VALUE, ShmemError, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_VALUE, ShmemError, from_runtime
 
 _atomic = raw.api_Atomic
 _put_bits = raw.api_PutBits
@@ -78,7 +79,7 @@ def _make_p(name: str, size: int, signed: bool) -> Callable[[int, int, int], Non
         bits = value if value.__class__ is int and lo <= value <= hi else encode(value)
         try:
             _put_bits(dst, bits, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     put.__name__ = f"shmem_{name}_p"
@@ -92,7 +93,7 @@ def _make_g(name: str, size: int, signed: bool) -> Callable[[int, int], int]:
     def get(src: int, pe: int) -> int:
         try:
             return decode(_get_bits(src, size, pe))
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     get.__name__ = f"shmem_{name}_g"
@@ -100,19 +101,23 @@ def _make_g(name: str, size: int, signed: bool) -> Callable[[int, int], int]:
     return get
 
 
+_DOUBLE_MAX = int(sys.float_info.max)
+
+
 def _make_float(name: str, size: int) -> tuple:
     def put(dst: int, value: float, pe: int) -> None:
+        if value.__class__ is int and not -_DOUBLE_MAX <= value <= _DOUBLE_MAX:
+            # An int beyond any double is out of range, as 1e39 is for a float (the runtime checks floats).
+            raise ShmemError(SHMEM_INVALID_VALUE, f"{value} does not fit {name}")
         try:
             _put_float(dst, value, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
-        except OverflowError:  # an int beyond any double: out of range, as 1e39 is for a float
-            raise ShmemError(SHMEM_INVALID_VALUE, f"{value} does not fit {name}") from None
 
     def get(src: int, pe: int) -> float:
         try:
             return _get_float(src, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     put.__name__, get.__name__ = f"shmem_{name}_p", f"shmem_{name}_g"
@@ -130,49 +135,49 @@ def _make_atomics(name: str, size: int, signed: bool) -> dict:
     def fetch(source: int, pe: int) -> int:
         try:
             return _atomic(_FETCH, size, source, 0, 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def set_(dest: int, value: int, pe: int) -> None:
         try:
             _atomic(_SET, size, dest, encode(value), 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def swap(dest: int, value: int, pe: int) -> int:
         try:
             return _atomic(_SWAP, size, dest, encode(value), 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def compare_swap(dest: int, cond: int, value: int, pe: int) -> int:
         try:
             return _atomic(_CSWAP, size, dest, encode(value), encode(cond), pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def fetch_add(dest: int, value: int, pe: int) -> int:
         try:
             return _atomic(_FETCH_ADD, size, dest, encode(value), 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def add(dest: int, value: int, pe: int) -> None:
         try:
             _atomic(_ADD, size, dest, encode(value), 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def fetch_inc(dest: int, pe: int) -> int:
         try:
             return _atomic(_FETCH_ADD, size, dest, 1, 0, pe) & mask
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def inc(dest: int, pe: int) -> None:
         try:
             _atomic(_ADD, size, dest, 1, 0, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     return {"fetch": fetch, "set": set_, "swap": swap, "compare_swap": compare_swap, "fetch_add": fetch_add,

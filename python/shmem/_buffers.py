@@ -9,6 +9,42 @@ from ._errors import SHMEM_INVALID_PARAM, ShmemError
 
 _PyBUF_SIMPLE = 0
 _PyBUF_WRITABLE = 0x0001
+_PyBUF_FORMAT = 0x0004
+_PyBUF_ND = 0x0008  # memoryview hands out its format only with the shape (a C-contiguous one)
+
+# The struct/PEP 3118 item codes of plain data: bytes a transfer may overwrite without breaking anything but the
+# values. 'O' (a Python object pointer) and '&' are not: a get into an object array overwrites reference-holding
+# pointers and the interpreter crashes later, so such buffers are refused (issue 12, item 2).
+_PLAIN_CODES = frozenset("xcbB?hHiIlLqQnNefdgspPwuZ")
+# Layout punctuation: byte order, repeat counts, structs T{...}, sub-array shapes (2,3).
+_LAYOUT = frozenset("@=<>!^ T{}(),0123456789")
+_verdicts: dict = {None: True, b"B": True, b"b": True, b"d": True, b"f": True, b"O": False}
+
+
+def plain_format(fmt: bytes | None) -> bool:
+    """Whether a buffer of this struct format holds plain data only (None, as from bytes, means unsigned bytes)."""
+    verdict = _verdicts.get(fmt)
+    if verdict is None:
+        verdict = _plain(fmt.decode("latin-1")) if isinstance(fmt, bytes) else False
+        if len(_verdicts) < 256:
+            _verdicts[fmt] = verdict
+    return verdict
+
+
+def _plain(fmt: str) -> bool:
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == ":":  # a struct field's name, between colons
+            end = fmt.find(":", i + 1)
+            if end < 0:
+                return False
+            i = end + 1
+        elif ch in _PLAIN_CODES or ch in _LAYOUT:
+            i += 1
+        else:
+            return False
+    return True
 
 
 class _PyBuffer(ctypes.Structure):
@@ -36,7 +72,8 @@ class LocalBuffer:
     def __init__(self, obj: Any, nbytes: int, writable: bool, what: str) -> None:
         self.view = _PyBuffer()
         try:
-            _get_buffer(obj, ctypes.byref(self.view), _PyBUF_WRITABLE if writable else _PyBUF_SIMPLE)
+            _get_buffer(obj, ctypes.byref(self.view),
+                        (_PyBUF_WRITABLE if writable else _PyBUF_SIMPLE) | _PyBUF_FORMAT | _PyBUF_ND)
         except (BufferError, ValueError) as exc:  # NumPy says ValueError for read-only or strided arrays
             self.view = None
             need = "a writable, contiguous buffer" if writable else "a contiguous buffer"
@@ -45,6 +82,11 @@ class LocalBuffer:
             self.view = None
             raise TypeError(f"{what} must be an int address or a buffer-protocol object, "
                             f"not {type(obj).__name__}") from None
+        if not plain_format(self.view.format):
+            fmt = self.view.format
+            self.release()
+            raise TypeError(f"{what} must hold plain data (numbers or bytes); a {type(obj).__name__} of items "
+                            f"{fmt!r} holds Python objects, which a transfer must not overwrite")
         if self.view.len < nbytes:
             have = self.view.len
             self.release()

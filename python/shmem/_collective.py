@@ -12,7 +12,7 @@ import ctypes
 from typing import TYPE_CHECKING, Any
 
 from ._core import raw
-from ._errors import SHMEM_INVALID_PARAM, SHMEM_NOT_INITED, ShmemError, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_PARAM, SHMEM_NOT_INITED, ShmemError, from_runtime
 from ._teams import SHMEM_TEAM_WORLD
 
 if TYPE_CHECKING:
@@ -53,13 +53,16 @@ def _np() -> Any:
 def _run(fn: Any, *args: Any) -> None:
     try:
         fn(*args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise from_runtime(exc) from None
 
 
 def _team_size(team: int) -> int:
     """The number of PEs in team; ShmemError when it is not a team of this PE (or before init)."""
-    npes = raw.api_TeamNPes(team)
+    try:
+        npes = raw.api_TeamNPes(team)
+    except FAILURES:
+        npes = -1
     if npes < 0:
         if raw.api_MyPe() < 0:
             raise ShmemError(SHMEM_NOT_INITED, "shmem is not initialised: call shmem_init first")
@@ -77,6 +80,8 @@ def _as_array(obj: Any, what: str, writable: bool) -> Any:
             raise TypeError(f"{what} must be a NumPy array in symmetric memory or an int address, "
                             f"not {type(obj).__name__}") from None
         obj = np.asarray(view)
+    if obj.dtype.hasobject:
+        raise TypeError(f"{what} must hold plain data, not {obj.dtype} (Python objects cannot be shared)")
     flags = obj.flags
     if not flags.c_contiguous:
         raise ShmemError(SHMEM_INVALID_PARAM, f"{what} must be C-contiguous (a view with steps is not)")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from ._core import raw
+from ._errors import FAILURES, SHMEM_INVALID_VALUE
 
 
 def mte_set_ub_params(offset: int, size: int, event: int) -> int:
     """Sets the chunk size (size, bytes) in which large transfers are split; offset and event are kept.
 
-    0; -2 for size 0 or negative values; -5 before init (the values are then kept for init)."""
-    return raw.api_SetUbParams(offset, size, event)
+    0; -2 for size 0 or negative values (or values beyond 64 bits); -5 before init (the values are then kept for
+    init)."""
+    try:
+        return raw.api_SetUbParams(offset, size, event)
+    except FAILURES:
+        return SHMEM_INVALID_VALUE
 
 
 def mte_get_ub_params() -> tuple:

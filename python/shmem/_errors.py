@@ -30,11 +30,26 @@ class ShmemError(RuntimeError, ValueError):
 # The Go runtime formats every error as "shmem[<code>]: <message>".
 _CODED = re.compile(r"^shmem\[(-?\d+)\]: (.*)$", re.S)
 
+# What a call into the generated extension can raise for a bad value: RuntimeError is a failure the runtime
+# reports; OverflowError comes from the extension's argument conversion, before the runtime is reached, when an
+# int does not fit the 64-bit C integer it becomes. Every facade call catches both and raises from_runtime's
+# ShmemError (or returns the code), so a wrong value never escapes as OverflowError (issue 12, item 10). A wrong
+# type is the conversion's TypeError, which passes through as it is.
+FAILURES = (RuntimeError, OverflowError)
+
+
+def beyond_int64(value: object) -> bool:
+    """Whether value is an int the runtime's 64-bit integers cannot hold (for choosing an error's code)."""
+    return isinstance(value, int) and not -(1 << 63) <= value < 1 << 63
+
 
 def from_runtime(exc: BaseException) -> ShmemError:
-    """The ShmemError a RuntimeError raised by the generated extension stands for."""
+    """The ShmemError a failure of the generated extension (one of FAILURES) stands for: the runtime's code, or
+    SHMEM_INVALID_PARAM for an integer argument out of the 64-bit range."""
     if isinstance(exc, ShmemError):
         return exc
+    if isinstance(exc, OverflowError):
+        return ShmemError(SHMEM_INVALID_PARAM, f"an integer argument is out of the 64-bit range ({exc})")
     text = str(exc)
     match = _CODED.match(text)
     if match is None:
@@ -43,8 +58,8 @@ def from_runtime(exc: BaseException) -> ShmemError:
 
 
 def call(fn, *args):  # type: ignore[no-untyped-def]
-    """Runs a generated-extension call, turning its RuntimeError into the ShmemError it stands for."""
+    """Runs a generated-extension call, turning its failure into the ShmemError it stands for."""
     try:
         return fn(*args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise from_runtime(exc) from None

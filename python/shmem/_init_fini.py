@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import _buffers, _launch_env, _logging
+from . import _buffers, _launch_env, _logging, _views
 from ._attrs import (
     InitAttr,
     InitStatus,
@@ -19,6 +19,7 @@ from ._attrs import (
 )
 from ._core import api
 from ._errors import (
+    FAILURES,
     SHMEM_INVALID_VALUE,
     SHMEM_NOT_SUPPORTED,
     SHMEM_SUCCESS,
@@ -44,7 +45,7 @@ def _status_call(fn: Callable[..., object], *args: object) -> int:
     """Runs a Go call whose failure is reported as a status code, logging the reason."""
     try:
         fn(*args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         err = from_runtime(exc)
         logger.error("%s", err)
         return err.code
@@ -114,6 +115,8 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
     """shmem_init with rank, size and address taken from the launcher (shmemrun, torchrun, mpirun, srun).
 
     Raises ShmemError with the reason when it fails, since there is no status for the caller to check by habit."""
+    if attributes is not None and not isinstance(attributes, InitAttr):
+        raise TypeError(f"attributes must be an InitAttr or None, not {type(attributes).__name__}")
     try:
         info = _launch_env.detect_launch()
     except ValueError as exc:
@@ -139,7 +142,7 @@ def shmem_finialize() -> None:
     """Collective shut-down: completes outstanding transfers, frees the heap and teams. No-op before init."""
     lent = _buffers.lent_count()
     api.SetLogSink(_logging.sink_address())
-    warning = call(api.Finalize)
+    warning = _views.finalize(api.Finalize)  # views kept past finalize: see _views
     _buffers.complete_lent(lent)
     if warning:
         logger.warning("%s", warning)
@@ -217,6 +220,8 @@ def shmem_set_data_op_engine_type(attributes: InitAttr, vaue: int) -> int:
     """Sets the data operation engine in attributes; 0, or -2 for a value that is not an OpEngineType."""
     if not isinstance(attributes, InitAttr):
         raise TypeError(f"attributes must be an InitAttr, not {type(attributes).__name__}")
+    if not isinstance(vaue, int):
+        raise TypeError(f"vaue must be an int (an OpEngineType), not {type(vaue).__name__}")
     engine = engine_value(vaue)
     if engine is None:
         return SHMEM_INVALID_VALUE

@@ -15,6 +15,8 @@ _extern: logging.Handler | None = None
 
 def set_log_level(level: int) -> int:
     """Sets the level of the "shmem" logger: 0 debug, 1 info, 2 warning, 3 error (or a logging level)."""
+    if not isinstance(level, int):
+        raise TypeError(f"level must be an int, not {type(level).__name__}")
     if level in _LEVELS:
         logger.setLevel(_LEVELS[level])
     elif isinstance(level, int) and level >= logging.DEBUG:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ._buffers import LocalBuffer, complete_lent, lend, lent_count
 from ._core import raw
-from ._errors import call, from_runtime
+from ._errors import FAILURES, call, from_runtime
 
 _put = raw.api_Putmem
 _get = raw.api_Getmem
@@ -25,7 +25,7 @@ def _move(fn: Any, dst: Any, src: Any, elem_size: int, pe: int, local_is_dst: bo
             fn(buffer.address, src, elem_size, pe)
         else:
             fn(dst, buffer.address, elem_size, pe)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         buffer.release()
         raise from_runtime(exc) from None
     if nbi:
@@ -39,7 +39,7 @@ def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
     if src.__class__ is int:
         try:
             _put(dst, src, elem_size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
     else:
         _move(_put, dst, src, elem_size, pe, False)
@@ -50,7 +50,7 @@ def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
     if dst.__class__ is int:
         try:
             _get(dst, src, elem_size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
     else:
         _move(_get, dst, src, elem_size, pe, True)
@@ -61,7 +61,7 @@ def shmem_putmem_nbi(dst: int, src: Any, elem_size: int, pe: int) -> None:
     if src.__class__ is int:
         try:
             _put_nbi(dst, src, elem_size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
     else:
         _move(_put_nbi, dst, src, elem_size, pe, False, nbi=True)
@@ -72,7 +72,7 @@ def shmem_getmem_nbi(dst: Any, src: int, elem_size: int, pe: int) -> None:
     if dst.__class__ is int:
         try:
             _get_nbi(dst, src, elem_size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
     else:
         _move(_get_nbi, dst, src, elem_size, pe, True, nbi=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._buffers import LocalBuffer, lend
 from ._core import raw
-from ._errors import from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_VALUE, ShmemError, beyond_int64, from_runtime
 
 SHMEM_SIGNAL_SET = 0
 SHMEM_SIGNAL_ADD = 1
@@ -30,8 +30,15 @@ def _signal_put(dst: int, src: Any, elem_size: int, sig: int, signal: int, sig_o
             lend(buffer)  # released at the next quiet or barrier
         else:
             buffer.release()
-    except RuntimeError as exc:
-        raise from_runtime(exc) from None
+    except FAILURES as exc:
+        raise _signal_error(exc, signal) from None
+
+
+def _signal_error(exc: BaseException, value: object) -> ShmemError:
+    """A signal value beyond 64 bits is out of the 32-bit word's range like any other too large one: -2."""
+    if isinstance(exc, OverflowError) and beyond_int64(value):
+        return ShmemError(SHMEM_INVALID_VALUE, f"{value} does not fit the 32-bit signal word")
+    return from_runtime(exc)
 
 
 def shmem_putmem_signal(dst: int, src: Any, elem_size: int, sig: int, signal: int, sig_op: int, pe: int) -> None:
@@ -51,7 +58,7 @@ def shmem_signal_fetch(sig: int) -> int:
     """The value of this PE's 32-bit signal word at symmetric address sig."""
     try:
         return raw.api_SignalFetch(sig)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise from_runtime(exc) from None
 
 
@@ -61,5 +68,5 @@ def shmem_signal_wait_until(sig: int, cmp: int, value: int) -> int:
     Spins briefly, then sleeps on a futex: a long wait costs no CPU."""
     try:
         return raw.api_SignalWaitUntil(sig, cmp, value)
-    except RuntimeError as exc:
-        raise from_runtime(exc) from None
+    except FAILURES as exc:
+        raise _signal_error(exc, value) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._attrs import TeamConfig
 from ._core import api, raw
-from ._errors import SHMEM_INVALID_PARAM, call, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_PARAM, call, from_runtime
 from ._logging import logger
 from ._rma import completing
 
@@ -21,24 +21,36 @@ def my_pe(team: int | None = None) -> int:
     """This PE's number in the world, or in team; -1 before init or for an invalid team."""
     if team is None:
         return _my_pe()
-    return _team_my_pe(team)
+    try:
+        return _team_my_pe(team)
+    except FAILURES:  # a team id beyond 64 bits names no team
+        return SHMEM_TEAM_INVALID
 
 
 def pe_count(team: int | None = None) -> int:
     """The number of PEs in the world, or in team; -1 before init or for an invalid team."""
     if team is None:
         return _n_pes()
-    return _team_n_pes(team)
+    try:
+        return _team_n_pes(team)
+    except FAILURES:  # a team id beyond 64 bits names no team
+        return SHMEM_TEAM_INVALID
 
 
 def team_my_pe(team_id: int) -> int:
     """This PE's number in team_id; -1 for an invalid team."""
-    return _team_my_pe(team_id)
+    try:
+        return _team_my_pe(team_id)
+    except FAILURES:  # a team id beyond 64 bits names no team
+        return SHMEM_TEAM_INVALID
 
 
 def team_n_pes(team_id: int) -> int:
     """The number of PEs in team_id; -1 for an invalid team."""
-    return _team_n_pes(team_id)
+    try:
+        return _team_n_pes(team_id)
+    except FAILURES:
+        return SHMEM_TEAM_INVALID
 
 
 def team_split_strided(parent: int, start: int, stride: int, size: int) -> int:
@@ -64,7 +76,10 @@ def team_split_2d(parent: int, x_range: int) -> tuple:
 
 def team_translate_pe(src_team: int, src_pe: int, dest_team: int) -> int:
     """The number in dest_team of PE src_pe of src_team; -1 on error or when it is not in dest_team."""
-    return raw.api_TeamTranslatePe(src_team, src_pe, dest_team)
+    try:
+        return raw.api_TeamTranslatePe(src_team, src_pe, dest_team)
+    except FAILURES:
+        return -1
 
 
 def team_destroy(team: int) -> None:
@@ -78,9 +93,11 @@ def shmem_team_get_config(team: int, team_config: TeamConfig | None = None) -> T
     if team_config is None:
         return TeamConfig(call(api.TeamNumContexts, team))
     config = team_config
+    if not isinstance(config, TeamConfig):
+        raise TypeError(f"team_config must be a TeamConfig or None, not {type(config).__name__}")
     try:
         config.num_contexts = api.TeamNumContexts(team)
-    except RuntimeError:
+    except FAILURES:
         return SHMEM_INVALID_PARAM
     return 0
 

@@ -83,7 +83,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	defer func() {
 		if err != nil {
 			tr.logf(LogDebug, "init: failed after %.1f ms, undoing what was done: %v", tr.total(), err)
-			j.teardown()
+			j.teardown(false)
 		}
 	}()
 	j.info = Info{Rank: opts.Rank, Size: opts.Size, Hostname: osHostname(), HostID: hostIdentity(),
@@ -266,7 +266,7 @@ func (j *Job) Finalize(log func(level int, msg string)) (transfers, meeting erro
 		meeting = errcode.Wrap(errcode.BootstrapError, err, "finalize barrier")
 	}
 	tr.logf(LogDebug, "finalize: PE %d met the others (%.1f ms): %s", j.opts.Rank, tr.total(), outcome(meeting))
-	j.teardown()
+	j.teardown(true)
 	tr.logf(LogInfo, "PE %d of %d finalised in %.1f ms", j.opts.Rank, j.opts.Size, tr.total())
 	return transfers, meeting
 }
@@ -288,8 +288,11 @@ func remotePEs(remote []bool) []int {
 	return pes
 }
 
-// teardown releases whatever exists, in reverse order of creation.
-func (j *Job) teardown() {
+// teardown releases whatever exists, in reverse order of creation. With
+// retire, the heaps' address ranges stay mapped to zero pages (see
+// heap.Segment.Retire): after a successful init the user may hold views of
+// them, which must not crash once the job is gone.
+func (j *Job) teardown(retire bool) {
 	j.closeOnce.Do(func() {
 		if j.rma != nil {
 			_ = j.rma.Close()
@@ -297,13 +300,17 @@ func (j *Job) teardown() {
 		if j.sess != nil {
 			_ = j.sess.Close()
 		}
+		release := (*heap.Segment).Close
+		if retire {
+			release = (*heap.Segment).Retire
+		}
 		for _, p := range j.peers {
 			if p != nil {
-				_ = p.Close()
+				_ = release(p)
 			}
 		}
 		if j.seg != nil {
-			_ = j.seg.Close()
+			_ = release(j.seg)
 		}
 	})
 }
@@ -350,3 +357,10 @@ func (j *Job) Size() int { return j.opts.Size }
 // must not return that as an error (the caller would exit with another
 // status before the runtime exits with the requested one).
 func (j *Job) Exiting() bool { return j.exiting.Load() }
+
+// ReleaseRetired unmaps the heap ranges finalize kept mapped for the views
+// the user may still hold (see teardown); the caller knows none is left.
+func ReleaseRetired() error { return heap.ReleaseRetired() }
+
+// RetiredRanges is how many such ranges are mapped now.
+func RetiredRanges() int { return heap.RetiredRanges() }

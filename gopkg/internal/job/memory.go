@@ -129,6 +129,16 @@ func (j *Job) Free(addr uintptr) error {
 	return j.alloc.Free(uintptr(call.off))
 }
 
+// BlockSize is the size of the live block at addr, 0 when addr is no block.
+func (j *Job) BlockSize(addr uintptr) uintptr {
+	off, ok := j.localOffset(addr, 1)
+	if !ok {
+		return 0
+	}
+	n, _ := j.blockSize(off)
+	return n
+}
+
 func (j *Job) blockSize(off uintptr) (uintptr, bool) {
 	j.allocMu.Lock()
 	defer j.allocMu.Unlock()
