@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/heap"
+	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
@@ -44,6 +45,9 @@ type Job struct {
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
 	lostPE atomic.Int64
+	// live marks every PE the rendezvous saw die: the data paths (engines,
+	// atomics, Ptr) refuse them rather than use the memory they left mapped.
+	live *liveness.Set
 	// netForLoss is the network engine once it runs, for peerLost, which the
 	// rendezvous calls from its own goroutine; sessForExit is the session,
 	// for exitOnNotice, likewise.
@@ -73,7 +77,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	j := &Job{opts: opts}
+	j := &Job{opts: opts, live: liveness.New(opts.Size)}
 	j.lostPE.Store(-1)
 	defer func() {
 		if err != nil {
@@ -183,7 +187,8 @@ func (j *Job) mapPeers() error {
 func (j *Job) startEngine() error {
 	// The heaps are this process's own read/write mappings, pages reserved at
 	// creation, kept until teardown: large copies need not probe them.
-	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
+	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true,
+		Live: j.live}
 	var local engine.Transport
 	var err error
 	if j.opts.Engine == EngineSDMA {
