@@ -64,7 +64,7 @@ type Job struct {
 // peerInfo is what every PE tells the others at init.
 type peerInfo struct {
 	Host    string
-	Segment string
+	Segment heap.Handle
 	MemSize uintptr
 	Secret  []byte // rank 0 only: the job secret every data connection must prove
 }
@@ -124,11 +124,12 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	return j, nil
 }
 
-// mapPeers exchanges segment names and maps the segments of every PE on the
-// same host, then unlinks this PE's segment once everybody has mapped it:
-// from then on no crash can leave it behind in /dev/shm.
+// mapPeers exchanges segment handles and maps the segments of every PE on
+// the same host, then releases this PE's handle once everybody has mapped it:
+// from then on no other process can attach it. (No crash at any point leaves
+// anything behind: segments have no name, see package heap.)
 func (j *Job) mapPeers() error {
-	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Handle, MemSize: j.opts.MemSize}
 	if j.opts.Rank == 0 {
 		me.Secret = newSecret()
 	}
@@ -163,8 +164,9 @@ func (j *Job) mapPeers() error {
 		}
 		seg, err := heap.Attach(infos[pe].Segment)
 		if err != nil {
-			// Same identity but no access (another container, another
-			// /dev/shm): the PE is remote after all.
+			// Same identity but no access (another container or PID
+			// namespace, another user, /proc hidden): the PE is remote
+			// after all.
 			j.allLocal = false
 			continue
 		}
@@ -175,8 +177,8 @@ func (j *Job) mapPeers() error {
 	if err := j.sess.Barrier("init/mapped", nil); err != nil {
 		return errcode.Wrap(errcode.BootstrapError, err, "waiting for every PE to map the heaps")
 	}
-	if err := j.seg.Unlink(); err != nil {
-		return errcode.Wrap(errcode.SmemError, err, "unlinking the heap segment")
+	if err := j.seg.Release(); err != nil {
+		return errcode.Wrap(errcode.SmemError, err, "releasing the heap segment's handle")
 	}
 	return nil
 }
@@ -247,14 +249,11 @@ func (j *Job) teardown() {
 	})
 }
 
-// exitNow ends this process with status after releasing the heap segment;
-// notify lets the caller flush what it must first.
+// exitNow ends this process with status (the heap goes with it: segments
+// have no name); notify lets the caller flush what it must first.
 func (j *Job) exitNow(status int, notify func(int)) {
 	if notify != nil {
 		notify(status)
-	}
-	if j.seg != nil {
-		_ = j.seg.Unlink()
 	}
 	os.Exit(status)
 }
