@@ -22,6 +22,10 @@
 
 #include "shmem_mem.h"
 
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
 /* tmpfs fallocate gives up with EINTR when a signal arrives, so reserve in chunks. */
 #define RESERVE_CHUNK ((off_t)64 << 20)
 
@@ -165,7 +169,11 @@ static int host_create(const char *label, size_t size, const shmem_mem_placement
 		return fail(st, EINVAL, "label of %zu bytes", len);
 	if (size == 0 || (off_t)size < 0)
 		return fail(st, EINVAL, "size %zu", size);
-	fd = memfd_create(label, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* Heaps never hold code: kernels with vm.memfd_noexec = 2 refuse a memfd
+	 * that does not say so; kernels before 6.3 do not know the flag. */
+	fd = memfd_create(label, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create(label, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return fail(st, errno, "memfd_create");
 	if (ftruncate(fd, (off_t)size) != 0) {
