@@ -1,32 +1,26 @@
 import os
 import time
+from pathlib import Path
 
 import pytest
 import shmem
-from spmd import heaps_held, shm_segments
+import spmd
+from spmd import heaps_held
 
 
-def _owner_gone_or_us(name: str) -> bool:
-    """A /dev/shm name is left behind when its process is dead, or is this test process (which finalized, or
-    should have). A live stranger's segment (another job on the machine, mid-init) is none of this test's
-    business. (The runtime creates no names any more; this guards against their return.)"""
+def _ours(name: str) -> bool:
+    """A /dev/shm name of this test process or of a PE the harness started. (The runtime creates no names any
+    more; this guards against their return. Other jobs on the machine, which may still create names, are none of
+    this test's business.)"""
     try:
         pid = int(name.split("-")[1])
     except (IndexError, ValueError):
         return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid == os.getpid() or pid in spmd.STARTED
 
 
 def _names() -> set:
-    return {name for name in shm_segments() if " held by " not in name}
+    return {p.name for p in Path("/dev/shm").glob("shmem-*")}
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +29,7 @@ def no_leftover_segments():
     process or by a process this session started (an orphaned PE keeps its heap and its peers' alive)."""
     names, held = _names(), set(heaps_held(session_only=True))
     yield
-    left = {name for name in _names() - names if _owner_gone_or_us(name)}
+    left = {name for name in _names() - names if _ours(name)}
     assert not left, f"shared-memory segments left behind: {sorted(left)}"
     deadline = time.monotonic() + 5  # PEs the test killed may take a moment to be reaped
     while (kept := set(heaps_held(session_only=True)) - held) and time.monotonic() < deadline:

@@ -54,6 +54,8 @@ def free_port() -> int:
 # session's processes from another job's on the same machine.
 SESSION_MARK = "PYSHMEM_TEST_SESSION"
 os.environ.setdefault(SESSION_MARK, str(os.getpid()))
+# Every PE process the harness started, for the leftover check.
+STARTED: set = set()
 _MEMFD = re.compile(r"/memfd:(shmem-(\d+)-[0-9a-z]+) ")
 
 
@@ -117,6 +119,7 @@ def _start(n: int, argv: list, *, ranks: list | None, env: dict | None, ip_port:
         penv.update(env or {})
         procs.append((rank, subprocess.Popen([sys.executable, *argv], env=penv, stdout=subprocess.PIPE,
                                              stderr=subprocess.PIPE, text=True, start_new_session=True)))
+        STARTED.add(procs[-1][1].pid)
     return procs
 
 
