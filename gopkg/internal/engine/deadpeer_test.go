@@ -66,7 +66,13 @@ func TestNBIQueuedBeforeDeathFailsAtQuiet(t *testing.T) {
 	cfg.Live = liveness.New(2)
 	e, err := newCopyEngine(cfg)
 	require.NoError(t, err)
-	defer e.Close()
+	started := false
+	defer func() {
+		if !started {
+			e.start() // Close waits for queued transfers: someone must run them
+		}
+		_ = e.Close()
+	}()
 	src := mmapBytes(t, size)
 	copy(src, randomBytes(size, 9))
 	wake := mmapBytes(t, 4096)
@@ -78,6 +84,7 @@ func TestNBIQueuedBeforeDeathFailsAtQuiet(t *testing.T) {
 	require.NoError(t, e.PutSignal(1, 2<<20, addrOf(src), 1<<20, sig, true))
 	cfg.Live.MarkDead(1)
 	e.start()
+	started = true
 
 	requireCode(t, e.Quiet(), errcode.BootstrapError, "PE 1")
 	require.NoError(t, e.Quiet(), "the failure is reported once")
