@@ -13,5 +13,8 @@ import (
 func segmentLabel(pid int) string {
 	var tag [4]byte
 	_, _ = rand.Read(tag[:]) // never fails on Linux; it would abort instead
-	return fmt.Sprintf("shmem-%d-", pid) + hex.EncodeToString(tag[:])
+	return fmt.Sprintf("%s%d-", labelPrefix, pid) + hex.EncodeToString(tag[:])
 }
+
+// labelPrefix starts every heap segment's label.
+const labelPrefix = "shmem-"

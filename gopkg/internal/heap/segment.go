@@ -3,6 +3,7 @@ package heap
 import (
 	"errors"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
@@ -44,8 +45,13 @@ func Create(memSize uintptr) (*Segment, error) {
 	return &Segment{Handle: h, Base: base, Size: size, created: true}, nil
 }
 
-// Attach maps the segment h, a peer's heap.
+// Attach maps the segment h, a peer's heap. Only segments labelled as heaps
+// are mapped: a handle from the wire cannot make this PE map some other
+// memory file of the same user.
 func Attach(h Handle) (*Segment, error) {
+	if !strings.HasPrefix(h.Label, labelPrefix) {
+		return nil, errcode.New(errcode.InvalidParam, "segment %q is not a heap segment", h.Label)
+	}
 	base, size, err := native.AttachPlacedSegment(h, placement)
 	if err != nil {
 		return nil, fromNative(err)

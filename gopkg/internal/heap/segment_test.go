@@ -141,3 +141,17 @@ func TestAttachNonHeapSegmentFails(t *testing.T) {
 	_, maps := heldHere(t, label)
 	assert.Equal(t, 1, maps, "only the creator's mapping remains")
 }
+
+func TestAttachRefusesWhatIsNoHeapLabel(t *testing.T) {
+	base, h, err := native.CreateSegment("not-a-heap", 2*SyncAreaSize)
+	require.NoError(t, err)
+	defer func() {
+		require.NoError(t, native.DetachSegment(base, 2*SyncAreaSize))
+		require.NoError(t, native.ReleaseSegment(h))
+	}()
+	s, err := Attach(h)
+	assert.Nil(t, s)
+	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
+	_, maps := heldHere(t, "not-a-heap")
+	assert.Equal(t, 1, maps, "nothing mapped")
+}
