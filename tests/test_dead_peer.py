@@ -14,12 +14,18 @@ BOUND = 10.0
 
 @pytest.mark.parametrize("npes", [2, 4])
 @pytest.mark.parametrize("engine", ["MTE", "SDMA"])
-def test_every_path_to_a_killed_pe_fails_with_bootstrap_error(engine, npes):
-    results = spmd.run_module(npes, "dead_peer", engine, timeout=120, check=False)
-    victim = results[-1]
+@pytest.mark.parametrize("who", ["last", "rank 0"])
+def test_every_path_to_a_killed_pe_fails_with_bootstrap_error(engine, npes, who):
+    """The victim is the last PE, or PE 0, which serves the rendezvous (the others then learn of its death from
+    their own connection to it)."""
+    victim_rank = npes - 1 if who == "last" else 0
+    results = spmd.run_module(npes, "dead_peer", engine, str(victim_rank), timeout=120, check=False)
+    victim = results[victim_rank]
     assert victim.returncode == -signal.SIGKILL, victim.stderr
     killed_at = victim.report["killed_at"]
-    for pe in results[:-1]:
+    for pe in results:
+        if pe is victim:
+            continue
         assert pe.returncode == 0, pe.stderr
         got = pe.report
         assert got["first"] == shmem.SHMEM_BOOTSTRAP_ERROR, (pe.rank, got, pe.stderr)

@@ -1,9 +1,9 @@
-"""The last PE SIGKILLs itself; every other PE times how long until a put to it fails with SHMEM_BOOTSTRAP_ERROR,
-then tries every data path to the dead PE (put, get, their _nbi forms with quiet, put-with-signal, a signal
-alone, typed put/get, every atomic of 32 and 64 bits, shmem_ptr) and reports what each gave; on 3+ PEs it also
-checks that the living still exchange data.
+"""PE VICTIM (default: the last) SIGKILLs itself; every other PE times how long until a put to it fails with
+SHMEM_BOOTSTRAP_ERROR, then tries every data path to the dead PE (put, get, their _nbi forms with quiet,
+put-with-signal, a signal alone, typed put/get, every atomic of 32 and 64 bits, shmem_ptr) and reports what each
+gave; on 3+ PEs it also checks that the living still exchange data.
 
-    python -m programs.dead_peer ENGINE     ENGINE: MTE or SDMA
+    python -m programs.dead_peer ENGINE [VICTIM]     ENGINE: MTE or SDMA
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main() -> None:
     assert shmem.shmem_set_data_op_engine_type(attr, shmem.OpEngineType[engine]) == 0
     assert shmem.shmem_set_timeout(attr, 60) == 0
     assert shmem.shmem_init(RANK, NPES, mem) == 0
-    victim = NPES - 1
+    victim = int(sys.argv[2]) if len(sys.argv) > 2 else NPES - 1
     block = shmem.shmem_malloc(2 * BIG)
     words = shmem.shmem_malloc(64)
     local = bytearray(2 * BIG)
@@ -97,15 +97,15 @@ def main() -> None:
     codes["quiet afterwards"] = code_of(shmem.shmem_quiet)
 
     living = None
-    survivors = NPES - 1
-    if survivors > 1:
+    survivors = [pe for pe in range(NPES) if pe != victim]
+    if len(survivors) > 1:
         # The living are not disturbed: a round trip with the next survivor, small and large.
-        peer = (RANK + 1) % survivors
+        peer = survivors[(survivors.index(RANK) + 1) % len(survivors)]
         living = True
         for n in (8, BIG):
             data = os.urandom(n)
             off = block + RANK * 64 if n == 8 else block + BIG
-            if n == BIG and RANK != 0:
+            if n == BIG and RANK != survivors[0]:
                 continue  # one writer of the large range per peer
             shmem.shmem_putmem(off, data, n, peer)
             back = bytearray(n)
