@@ -358,7 +358,7 @@ def run_pes(hosts, argv: list[str], timeout: float = 900) -> dict:
     ip_port = hosts.ip_port(20000 + (os.getpid() + 7) % 20000)
     procs = []
     for rank, host in enumerate((hosts.a, hosts.b)):
-        # Distinct host identities: both namespaces see this machine's one /dev/shm (see tests/netns.py).
+        # Distinct host identities: both namespaces see this machine's processes in /proc (see tests/netns.py).
         env = dict(os.environ, SHMEM_RANK=str(rank), SHMEM_NPES="2", SHMEM_IP_PORT=ip_port, SHMEM_HOST_ID=host.name)
         procs.append(host.popen([sys.executable, __file__, "--pe", *argv], env=env, stdout=subprocess.PIPE,
                                 text=True))

@@ -5,36 +5,34 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// testSegmentName is unique and follows the runtime's "/shmem-<pid>-" form,
-// so a launcher's cleanup would also catch what a crashed test leaves.
-func testSegmentName(t *testing.T) string {
+// testLabel is unique and follows the runtime's "shmem-<pid>-" form.
+func testLabel(t *testing.T) string {
 	t.Helper()
 	var b [6]byte
 	_, err := rand.Read(b[:])
 	require.NoError(t, err)
-	name := fmt.Sprintf("/shmem-%d-nt%s", os.Getpid(), hex.EncodeToString(b[:]))
-	t.Cleanup(func() { _ = UnlinkSegment(name) })
-	return name
+	return fmt.Sprintf("shmem-%d-nt%s", os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// ourShmFiles lists this process's files in /dev/shm.
-func ourShmFiles(t *testing.T) []string {
+// create makes a segment and releases its handle when the test ends, if the
+// test did not.
+func create(t *testing.T, label string, size uintptr, p Placement) (uintptr, Handle) {
 	t.Helper()
-	files, err := filepath.Glob(fmt.Sprintf("/dev/shm/shmem-%d-*", os.Getpid()))
+	base, h, err := CreatePlacedSegment(label, size, p)
 	require.NoError(t, err)
-	return files
-}
-
-func shmExists(name string) bool {
-	_, err := os.Stat("/dev/shm" + name)
-	return err == nil
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			_ = ReleaseSegment(h)
+		}
+	})
+	return base, h
 }
 
 func openFDs(t *testing.T) int {
@@ -44,12 +42,26 @@ func openFDs(t *testing.T) int {
 	return len(entries)
 }
 
-// mappingsOf counts the lines of /proc/self/maps that map the named file.
-func mappingsOf(t *testing.T, name string) int {
+// mappingsOf counts the lines of /proc/self/maps that map the labelled memfd.
+func mappingsOf(t *testing.T, label string) int {
 	t.Helper()
 	maps, err := os.ReadFile("/proc/self/maps")
 	require.NoError(t, err)
-	return strings.Count(string(maps), "/dev/shm"+name)
+	return strings.Count(string(maps), "/memfd:"+label+" ")
+}
+
+// fdsOf counts this process's descriptors of the labelled memfd.
+func fdsOf(t *testing.T, label string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	n := 0
+	for _, e := range entries {
+		if link, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(link, "/memfd:"+label+" ") {
+			n++
+		}
+	}
+	return n
 }
 
 // vmSize is the process's virtual size in kB.

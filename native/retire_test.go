@@ -11,13 +11,12 @@ import (
 )
 
 func TestRetiredMappingStaysUsableAndLetsTheSegmentGo(t *testing.T) {
-	name := testSegmentName(t)
+	name := testLabel(t)
 	const size = 4 * 4096
-	base, err := CreateSegment(name, size)
+	base, h := create(t, name, size, Placement{})
+	peerBase, peerSize, err := AttachSegment(h)
 	require.NoError(t, err)
-	peerBase, peerSize, err := AttachSegment(name)
-	require.NoError(t, err)
-	require.NoError(t, UnlinkSegment(name))
+	require.NoError(t, ReleaseSegment(h))
 	mine, peer := View(base, size), View(peerBase, peerSize)
 	mine[5] = 42
 	require.Equal(t, byte(42), peer[5])

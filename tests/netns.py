@@ -109,7 +109,7 @@ class Hosts:
     def start(self, n: int, body: str, *, placement: list | None = None, env: dict | None = None,
               ip_port: str | None = None) -> list:
         """spmd.start across the hosts. Every PE gets SHMEM_HOST_ID=<its host's name>: both namespaces still see
-        the machine's one /dev/shm (a network namespace does not separate files), so without distinct host
+        the machine's processes in /proc (a network namespace does not separate them), so without distinct host
         identities the PEs would map each other's heap segments directly and never use the network. With them
         each PE treats the other host's PEs as remote, as on separate machines. `env` is applied after that."""
         placement = placement if placement is not None else self.placement(n)

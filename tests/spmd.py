@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -49,12 +50,49 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Every process a test starts inherits this mark (spmd copies os.environ), so the leftover check can tell this
+# session's processes from another job's on the same machine.
+SESSION_MARK = "PYSHMEM_TEST_SESSION"
+os.environ.setdefault(SESSION_MARK, str(os.getpid()))
+# Every PE process the harness started, for the leftover check.
+STARTED: set = set()
+_MEMFD = re.compile(r"/memfd:(shmem-(\d+)-[0-9a-z]+) ")
+
+
+def heaps_held(pids: list | None = None, *, session_only: bool = False) -> list:
+    """Heaps (memfd segments) that live processes hold, as descriptors or mappings: "<label> held by <pid>".
+
+    A heap's memory exists exactly as long as some process holds it, so this is the whole of what a job can leave
+    behind in memory: once it is empty for a job's pids, its heaps are freed. With pids, only heaps created by or
+    held by those pids; with session_only, only holders started by this test session (or this process)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        holder = int(proc.name)
+        try:
+            if session_only and holder != os.getpid():
+                mark = f"{SESSION_MARK}={os.environ[SESSION_MARK]}".encode()
+                if mark not in (proc / "environ").read_bytes().split(b"\0"):
+                    continue
+            text = (proc / "maps").read_text()
+            for fd in (proc / "fd").iterdir():
+                text += os.readlink(fd) + " \n"
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        for label, creator in _MEMFD.findall(text):
+            if pids is None or int(creator) in pids or holder in pids:
+                found.add(f"{label} held by {holder}")
+    return sorted(found)
+
+
 def shm_segments(pids: list | None = None) -> list:
-    """The runtime's segments in /dev/shm (of the given pids, or all)."""
+    """What the runtime's shared memory of the given pids (or of anyone) still occupies: names in /dev/shm (there
+    should never be any: heaps are memfds) and heaps some live process holds (heaps_held)."""
     names = [p.name for p in Path("/dev/shm").glob("shmem-*")]
-    if pids is None:
-        return names
-    return [n for n in names if any(n.startswith(f"shmem-{pid}-") for pid in pids)]
+    if pids is not None:
+        names = [n for n in names if any(n.startswith(f"shmem-{pid}-") for pid in pids)]
+    return names + heaps_held(pids)
 
 
 def start(n: int, body: str, *, ranks: list | None = None, env: dict | None = None,
@@ -81,6 +119,7 @@ def _start(n: int, argv: list, *, ranks: list | None, env: dict | None, ip_port:
         penv.update(env or {})
         procs.append((rank, subprocess.Popen([sys.executable, *argv], env=penv, stdout=subprocess.PIPE,
                                              stderr=subprocess.PIPE, text=True, start_new_session=True)))
+        STARTED.add(procs[-1][1].pid)
     return procs
 
 

@@ -125,7 +125,7 @@ def launch(hosts: Hosts, program: Path, env_of, master_port: int, wrapper: tuple
     procs = []
     for rank in range(NPES):
         host = (hosts.a, hosts.b)[rank // PER_NODE]
-        # SHMEM_HOST_ID makes the two simulated nodes, which share this machine's /dev/shm, behave as two machines
+        # SHMEM_HOST_ID makes the two simulated nodes, which share this machine's /proc, behave as two machines
         # (tests/netns.py); real nodes need nothing of the kind.
         env = {**clean_env(), **env_of(rank, hosts.a.addr, master_port), "SHMEM_HOST_ID": host.name,
                "PYTHONUNBUFFERED": "1"}

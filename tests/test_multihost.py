@@ -350,7 +350,7 @@ def _pull_cable_once_ready(hosts, folder, procs, wait_timeout: float) -> list:
 
 def _vanish_body(folder, stagger: float, finalize: bool) -> str:
     # PEs 0 and 2 wait for a signal, PEs 1 and 3 in a barrier; PE 3 starts `stagger` seconds after the others.
-    # Without finalize the PEs leave with os._exit once they have reported (their segments are long unlinked).
+    # Without finalize the PEs leave with os._exit once they have reported (their segments have no name to leave).
     return body(f"""
         init(timeout={_VANISH_TIMEOUT})
         sig = shmem.shmem_malloc(64)

@@ -4,8 +4,9 @@
 
 Every process finds its rank, the job size and the rendezvous address in
 SHMEM_* variables (read back by ``shmem._launch_env``). The launcher reaps all
-of them, stops the rest as soon as one fails, passes Ctrl-C on, and removes the
-shared-memory segments crashed processes leave in /dev/shm.
+of them, stops the rest as soon as one fails and passes Ctrl-C on. There is no
+shared memory to clean up: a PE's heap has no name and goes with the last
+process that holds it.
 
 This module uses nothing of shmem but ``_launch_env``: it must work without the
 extension, and the launcher has no use for the Go runtime.
@@ -15,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import glob
 import math
 import os
 import selectors
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import threading
@@ -44,7 +43,6 @@ GRACE_SECONDS = 2.0
 POLL_SECONDS = 0.05
 # How long the tagged output may take to drain once every process has ended.
 OUTPUT_DRAIN_SECONDS = 5.0
-SHM_DIR = "/dev/shm"
 
 EXIT_TIMEOUT = 124
 EXIT_CANNOT_EXECUTE = 126
@@ -92,8 +90,6 @@ exit status:
 
 Standard input goes to rank 0; the other ranks read /dev/null. Each process
 runs in a session of its own, and whatever it started is stopped with it.
-Shared-memory segments a process leaves behind ({shm}/shmem-<pid>-*) are
-removed when the job ends.
 
 examples:
   shmemrun -n 4 my_job.py --steps 100
@@ -145,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         usage="%(prog)s -n N [options] [--] program [args ...]",
         description=_DESCRIPTION,
-        epilog=_EPILOG.format(grace=GRACE_SECONDS, shm=SHM_DIR),
+        epilog=_EPILOG.format(grace=GRACE_SECONDS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -425,20 +421,6 @@ def _become_subreaper() -> None:
         pass
 
 
-def remove_segments(pid: int, shm_dir: str = SHM_DIR) -> list[str]:
-    """Unlink this user's ``shm_dir/shmem-<pid>-*`` files; the paths removed."""
-    removed = []
-    for path in glob.glob(os.path.join(glob.escape(shm_dir), f"shmem-{pid}-*")):
-        try:
-            st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
-                os.unlink(path)
-                removed.append(path)
-        except OSError:
-            pass
-    return removed
-
-
 class Launcher:
     """One run of shmemrun: start, supervise, stop, reap, clean up."""
 
@@ -470,7 +452,6 @@ class Launcher:
             self._kill_remaining()
             self._end_groups()
             self._finish_output()
-            self._remove_segments()
             self._restore_signals()
             self._selector.close()
         return self._status or 0
@@ -679,15 +660,6 @@ class Launcher:
             if self._pause(0) or time.monotonic() >= end:
                 report("some output could not be copied (a pipe is still open or stdout is stuck)")
                 return
-
-    def _remove_segments(self) -> None:
-        owners = [(f"rank {c.rank} (pid {c.pid})", c.pid) for c in self._children]
-        owners += [(f"pid {pid}", pid) for pid in self._adopted]
-        for who, pid in owners:
-            removed = remove_segments(pid)
-            if removed:
-                paths = ", ".join(removed)
-                report(f"removed {len(removed)} shared-memory segment(s) left behind by {who}: {paths}")
 
     # --- signals -------------------------------------------------------------
 

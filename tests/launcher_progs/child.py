@@ -10,7 +10,6 @@
     child.py fail OUTDIR RANK STATUS    every rank sleeps as above; RANK, once all are up,
         [--signal] [--ignore-term]      exits with STATUS (or kills itself with signal STATUS);
         [--grandchild]                  the others may ignore SIGTERM or start a grandchild
-    child.py shm OUTDIR                 create /dev/shm/shmem-<pid>-x and -heap, write pid, exit 0
 
 Every rank writes OUTDIR/ready-<r> once it is set up, so a test can wait for the whole job.
 """
@@ -104,12 +103,6 @@ def cmd_fail(out: Path, rank: int, status: int, flags: list[str]) -> None:
     sys.exit(status)
 
 
-def cmd_shm(out: Path) -> None:
-    for suffix in ("x", "heap"):
-        Path(f"/dev/shm/shmem-{os.getpid()}-{suffix}").write_bytes(b"segment")
-    write(out / f"pid-{RANK}", str(os.getpid()))
-
-
 def main(argv: list[str]) -> None:
     what, rest = argv[0], argv[1:]
     if what == "env":
@@ -122,8 +115,6 @@ def main(argv: list[str]) -> None:
         cmd_sleep(Path(rest[0]), rest[1:])
     elif what == "fail":
         cmd_fail(Path(rest[0]), int(rest[1]), int(rest[2]), rest[3:])
-    elif what == "shm":
-        cmd_shm(Path(rest[0]))
     else:
         sys.exit(f"child.py: unknown command {what!r}")
 

@@ -1,6 +1,9 @@
 package engine
 
-import "github.com/pyshmem/shmem/gopkg/internal/errcode"
+import (
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/liveness"
+)
 
 // Config describes the job's heaps as seen from this process.
 type Config struct {
@@ -13,6 +16,11 @@ type Config struct {
 	// large copies need not probe them for faults first; a buffer of the user
 	// that lies outside every heap is probed all the same.
 	TrustHeaps bool
+	// Live says which PEs have died: a call to a dead PE fails with its
+	// error (BootstrapError) instead of touching the memory it left behind,
+	// and an NBI transfer not yet copied when it died fails at Quiet. nil:
+	// every PE is taken to be alive.
+	Live *liveness.Set
 }
 
 // withDefaults validates cfg and returns a copy with defaults filled in. Bases

@@ -27,20 +27,34 @@ type copyEngine struct {
 // NewCopyEngine returns the SDMA engine with cfg.Workers worker goroutines.
 // Transfers of at most InlineLimit bytes are copied by the caller.
 func NewCopyEngine(cfg Config) (Transport, error) {
+	e, err := newCopyEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.start()
+	return e, nil
+}
+
+// newCopyEngine builds the engine without its workers: transfers queue up
+// until start (tests use the gap to change the world under a queued transfer).
+func newCopyEngine(cfg Config) (*copyEngine, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps}, workers: cfg.Workers}
+	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live}, workers: cfg.Workers}
 	e.chunkSize.Store(cfg.ChunkSize)
 	e.queue.init()
 	e.nbi.init()
 	e.copied = make([]atomic.Uint64, cfg.Workers)
-	e.running.Add(cfg.Workers)
-	for id := range cfg.Workers {
+	return e, nil
+}
+
+func (e *copyEngine) start() {
+	e.running.Add(e.workers)
+	for id := range e.workers {
 		go e.work(&e.copied[id])
 	}
-	return e, nil
 }
 
 // work serves the queue until Close stops it. The fault flag is per
@@ -85,6 +99,9 @@ func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig 
 	}
 	defer e.gate.Leave()
 	if n == 0 {
+		if err := e.heaps.live.Check(pe); err != nil {
+			return err
+		}
 		return applySignal(sig)
 	}
 	req, err := newRequest(&e.heaps, dir, pe, local, off, n)

@@ -24,7 +24,7 @@ func NewDirect(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps}}
+	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live}}
 	d.chunkSize.Store(cfg.ChunkSize)
 	return d, nil
 }
@@ -51,6 +51,13 @@ func (d *direct) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 func (d *direct) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, _ bool) error {
 	if err := d.copy(toPeer, pe, src, dstOff, n); err != nil {
 		return err
+	}
+	if n == 0 {
+		// No copy asked whether pe is alive: a signal alone must not land in
+		// a dead PE's heap either.
+		if err := d.heaps.live.Check(pe); err != nil {
+			return err
+		}
 	}
 	return sig.apply()
 }

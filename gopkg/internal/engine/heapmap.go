@@ -1,10 +1,13 @@
 package engine
 
+import "github.com/pyshmem/shmem/gopkg/internal/liveness"
+
 // heapMap is the job's heaps as mapped into this process.
 type heapMap struct {
 	bases   []uintptr
 	size    uintptr
 	trusted bool // see Config.TrustHeaps
+	live    *liveness.Set
 }
 
 // trusts reports whether [addr, addr+n) lies inside one trusted heap mapping,
@@ -30,6 +33,9 @@ func (h *heapMap) remote(pe int, off, n uintptr) (uintptr, error) {
 	base := h.bases[pe]
 	if base == 0 {
 		return 0, errUnreachable(pe)
+	}
+	if err := h.live.Check(pe); err != nil {
+		return 0, err
 	}
 	// Written so that neither side can overflow: n <= size, then off <= size-n.
 	if n > h.size || off > h.size-n {

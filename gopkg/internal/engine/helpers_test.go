@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -29,8 +30,11 @@ type simHeaps struct {
 	size  uintptr
 }
 
+// config is the engine configuration of these heaps, with a liveness set in
+// which every PE is alive, as the job gives it: tests and benchmarks run the
+// same checks as production.
 func (h *simHeaps) config() Config {
-	return Config{Bases: append([]uintptr(nil), h.bases...), HeapSize: h.size}
+	return Config{Bases: append([]uintptr(nil), h.bases...), HeapSize: h.size, Live: liveness.New(len(h.bases))}
 }
 
 // at is the bytes [off, off+n) of PE pe's heap.

@@ -44,7 +44,13 @@ func (t *transfer) run(copied *atomic.Uint64) {
 		if !t.failed.Load() {
 			lo := i * t.chunkSize
 			hi := lo + min(t.chunkSize, t.req.n-lo)
-			if err := t.req.copyRange(lo, hi); err != nil && t.failed.CompareAndSwap(false, true) {
+			// The target may have died since the transfer was queued: the
+			// chunks not yet copied fail, and with them the transfer.
+			err := t.req.heaps.live.Check(t.req.pe)
+			if err == nil {
+				err = t.req.copyRange(lo, hi)
+			}
+			if err != nil && t.failed.CompareAndSwap(false, true) {
 				t.err = err
 			}
 			copied.Add(1)
@@ -57,7 +63,9 @@ func (t *transfer) run(copied *atomic.Uint64) {
 
 func (t *transfer) finish() {
 	if t.hasSig && !t.failed.Load() {
-		t.err = t.sig.apply()
+		if t.err = t.req.heaps.live.Check(t.req.pe); t.err == nil {
+			t.err = t.sig.apply()
+		}
 	}
 	if t.epoch != nil {
 		t.tracker.complete(t.epoch, t.err)

@@ -4,9 +4,11 @@
 // Every segment is laid out as [sync area | user heap]: SyncAreaSize bytes at
 // offset 0 hold the runtime's own shared words (barriers, signal waiter
 // counts; the packages that use them define what sits where), and the user
-// heap starts at UserOffset. Each PE creates its segment, its peers on the
-// same host attach it, and the job unlinks the name as soon as all have
-// attached, so a killed job leaves nothing in /dev/shm.
+// heap starts at UserOffset. Each PE creates its segment (a memfd: it has no
+// name, and the kernel frees it with the last process that holds it), its
+// peers on the same host attach it through its Handle, and the creator
+// releases its descriptor as soon as all have attached. Nothing a killed PE
+// held can outlive it, whoever launched it and whenever it died.
 //
 // The Allocator is the local half of the collective allocator: every PE runs
 // the same Alloc/Free sequence with the same arguments, and the algorithm is

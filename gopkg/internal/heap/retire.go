@@ -28,7 +28,7 @@ func (s *Segment) Retire() error {
 	s.closed = true
 	var errs []error
 	if s.created {
-		errs = append(errs, s.unlinkLocked())
+		errs = append(errs, s.releaseLocked())
 	}
 	if err := native.RetireMapping(s.Base, s.Size); err != nil {
 		// Unmapping is the safe fallback only in that nothing is left behind.

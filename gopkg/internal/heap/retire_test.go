@@ -13,7 +13,7 @@ func TestRetireKeepsTheAddressesUntilReleased(t *testing.T) {
 	require.NoError(t, ReleaseRetired())
 	mine, err := Create(4096)
 	require.NoError(t, err)
-	peer, err := Attach(mine.Name)
+	peer, err := Attach(mine.Handle)
 	require.NoError(t, err)
 	user := native.View(mine.UserBase(), mine.UserSize())
 	stale := native.View(peer.UserBase(), peer.UserSize()) // a view the user kept
@@ -22,7 +22,9 @@ func TestRetireKeepsTheAddressesUntilReleased(t *testing.T) {
 
 	require.NoError(t, peer.Retire())
 	require.NoError(t, mine.Retire())
-	assert.False(t, shmExists(mine.Name), "retiring the creator's mapping unlinks the name")
+	fds, maps := heldHere(t, mine.Handle.Label)
+	assert.Zero(t, fds, "retiring the creator's mapping releases its descriptor")
+	assert.Zero(t, maps, "the retired ranges no longer map the segment")
 	assert.Zero(t, mine.Base)
 	assert.Zero(t, peer.UserBase())
 	require.NoError(t, mine.Retire(), "idempotent")
@@ -38,7 +40,8 @@ func TestRetireKeepsTheAddressesUntilReleased(t *testing.T) {
 
 	require.NoError(t, ReleaseRetired())
 	assert.Zero(t, RetiredRanges())
-	assert.Empty(t, ourShmFiles(t))
+	fds, maps = heldHere(t, mine.Handle.Label)
+	assert.Zero(t, fds+maps)
 }
 
 func TestRetireAfterCloseIsANoOp(t *testing.T) {

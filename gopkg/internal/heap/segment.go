@@ -2,64 +2,57 @@ package heap
 
 import (
 	"errors"
-	"io/fs"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/native"
 )
 
-// createAttempts bounds the retries when a fresh random name is taken.
-const createAttempts = 8
-
 // placement puts the user heap at UserAlign in every mapping.
 var placement = native.Placement{Align: UserAlign, Offset: UserOffset}
+
+// Handle is what a peer needs to attach a segment (see native.Handle).
+type Handle = native.Handle
 
 // Segment is one mapping of a PE's heap segment: this PE's own (Create) or a
 // peer's (Attach). Base and Size describe the mapping; both are zero after
 // Close. A Segment must not be used concurrently with its Close.
 type Segment struct {
-	Name string
-	Base uintptr
-	Size uintptr
+	Handle Handle
+	Base   uintptr
+	Size   uintptr
 
 	mu       sync.Mutex
-	created  bool // made by this process: Close unlinks it if nobody did
-	unlinked bool
+	created  bool // made by this process: it holds the descriptor until Release
+	released bool
 	closed   bool
 }
 
 // Create creates and maps a new segment with a user heap of at least memSize
-// bytes (rounded up to the page size), under a fresh name for this process.
+// bytes (rounded up to the page size). It has no name: it goes away with the
+// last process that holds it, however that process ends.
 func Create(memSize uintptr) (*Segment, error) {
-	var err error
-	for range createAttempts {
-		var s *Segment
-		s, err = CreateNamed(SegmentName(os.Getpid()), memSize)
-		if !errors.Is(err, fs.ErrExist) {
-			return s, err
-		}
-	}
-	return nil, err
-}
-
-// CreateNamed is Create under a given name; it fails if the name exists.
-func CreateNamed(name string, memSize uintptr) (*Segment, error) {
 	size, err := SegmentSize(memSize)
 	if err != nil {
 		return nil, err
 	}
-	base, err := native.CreatePlacedSegment(name, size, placement)
+	base, h, err := native.CreatePlacedSegment(segmentLabel(os.Getpid()), size, placement)
 	if err != nil {
 		return nil, fromNative(err)
 	}
-	return &Segment{Name: name, Base: base, Size: size, created: true}, nil
+	return &Segment{Handle: h, Base: base, Size: size, created: true}, nil
 }
 
-// Attach maps the existing segment name, a peer's heap.
-func Attach(name string) (*Segment, error) {
-	base, size, err := native.AttachPlacedSegment(name, placement)
+// Attach maps the segment h, a peer's heap. Only segments labelled as heaps
+// are mapped: a handle from the wire cannot make this PE map some other
+// memory file of the same user.
+func Attach(h Handle) (*Segment, error) {
+	if !strings.HasPrefix(h.Label, labelPrefix) {
+		return nil, errcode.New(errcode.InvalidParam, "segment %q is not a heap segment", h.Label)
+	}
+	base, size, err := native.AttachPlacedSegment(h, placement)
 	if err != nil {
 		return nil, fromNative(err)
 	}
@@ -67,9 +60,9 @@ func Attach(name string) (*Segment, error) {
 		derr := native.DetachSegment(base, size)
 		return nil, errors.Join(errcode.New(errcode.SmemError,
 			"segment %q: %d bytes is no heap segment (the sync area alone is %d)",
-			name, size, SyncAreaSize), derr)
+			h.Label, size, SyncAreaSize), derr)
 	}
-	return &Segment{Name: name, Base: base, Size: size}, nil
+	return &Segment{Handle: h, Base: base, Size: size}, nil
 }
 
 // SyncBase is the address of the sync area (the start of the mapping).
@@ -94,28 +87,25 @@ func (s *Segment) UserSize() uintptr {
 // Bytes is the whole mapping as a slice, valid until Close; nil after it.
 func (s *Segment) Bytes() []byte { return native.View(s.Base, s.Size) }
 
-// Unlink removes the segment's name so no one else can attach it; the
-// mappings stay valid. Idempotent, and a name someone else already removed
-// counts as removed.
-func (s *Segment) Unlink() error {
+// Release lets go of the creator's descriptor, so no one else can attach the
+// segment; the mappings stay valid. Idempotent; nothing to do for a peer's
+// mapping.
+func (s *Segment) Release() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.unlinkLocked()
+	return s.releaseLocked()
 }
 
-func (s *Segment) unlinkLocked() error {
-	if s.unlinked {
+func (s *Segment) releaseLocked() error {
+	if !s.created || s.released {
 		return nil
 	}
-	if err := native.UnlinkSegment(s.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fromNative(err)
-	}
-	s.unlinked = true
-	return nil
+	s.released = true
+	return fromNative(native.ReleaseSegment(s.Handle))
 }
 
-// Close unmaps the segment and, if this process created it and its name is
-// still there, unlinks it. Idempotent.
+// Close unmaps the segment and, if this process created it, releases it.
+// Idempotent.
 func (s *Segment) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,18 +113,14 @@ func (s *Segment) Close() error {
 		return nil
 	}
 	s.closed = true
-	var errs []error
-	if s.created {
-		errs = append(errs, s.unlinkLocked())
-	}
-	errs = append(errs, fromNative(native.DetachSegment(s.Base, s.Size)))
+	errs := []error{s.releaseLocked(), fromNative(native.DetachSegment(s.Base, s.Size))}
 	s.Base, s.Size = 0, 0
 	return errors.Join(errs...)
 }
 
 // fromNative gives an error of the native layer its API code: a bad argument
 // is InvalidParam, anything else the system refused is SmemError. The native
-// error stays reachable for errors.Is (an errno, fs.ErrExist).
+// error stays reachable for errors.Is (an errno, fs.ErrNotExist).
 func fromNative(err error) error {
 	if err == nil {
 		return nil

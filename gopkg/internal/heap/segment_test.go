@@ -1,9 +1,9 @@
 package heap
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,14 +18,15 @@ func TestCreateAttachShareTheHeap(t *testing.T) {
 	mine, err := Create(memSize)
 	require.NoError(t, err)
 	closeAtEnd(t, mine)
-	assert.Regexp(t, segmentPrefix(os.Getpid())+"[0-9a-f]{8}$", mine.Name)
+	assert.Regexp(t, fmt.Sprintf("^shmem-%d-[0-9a-f]{8}$", os.Getpid()), mine.Handle.Label)
+	assert.NoFileExists(t, "/dev/shm/"+mine.Handle.Label, "a segment has no name in /dev/shm")
 	assert.Equal(t, uintptr(SyncAreaSize+1<<20+pageSize), mine.Size)
 	assert.GreaterOrEqual(t, mine.UserSize(), uintptr(memSize))
 	assert.Equal(t, mine.Base, mine.SyncBase())
 	assert.Equal(t, mine.Base+SyncAreaSize, mine.UserBase())
 	assert.Zero(t, mine.UserBase()%UserAlign)
 
-	peer, err := Attach(mine.Name)
+	peer, err := Attach(mine.Handle)
 	require.NoError(t, err)
 	closeAtEnd(t, peer)
 	assert.Equal(t, mine.Size, peer.Size)
@@ -43,112 +44,114 @@ func TestCreateAttachShareTheHeap(t *testing.T) {
 	assert.Equal(t, byte(0x33), mine.Bytes()[0])
 }
 
-func TestUnlinkRemovesTheNameKeepsTheMapping(t *testing.T) {
+func TestReleaseEndsAttachingKeepsTheMapping(t *testing.T) {
 	mine, err := Create(4096)
 	require.NoError(t, err)
 	closeAtEnd(t, mine)
-	peer, err := Attach(mine.Name)
+	peer, err := Attach(mine.Handle)
 	require.NoError(t, err)
 	closeAtEnd(t, peer)
 
-	require.NoError(t, mine.Unlink())
-	assert.False(t, shmExists(mine.Name))
-	require.NoError(t, mine.Unlink(), "idempotent")
-	require.NoError(t, peer.Unlink(), "already gone counts as unlinked")
+	require.NoError(t, mine.Release())
+	fds, _ := heldHere(t, mine.Handle.Label)
+	assert.Zero(t, fds)
+	require.NoError(t, mine.Release(), "idempotent")
+	require.NoError(t, peer.Release(), "nothing to release for a peer")
 
 	mine.Bytes()[SyncAreaSize] = 5
 	assert.Equal(t, byte(5), peer.Bytes()[SyncAreaSize])
-	_, err = Attach(mine.Name)
+	_, err = Attach(mine.Handle)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	require.NoError(t, mine.Close())
 	require.NoError(t, peer.Close())
 }
 
-func TestCloseUnlinksOnlyWhatItCreated(t *testing.T) {
+// Close leaves nothing of the segment in this process: no descriptor, no
+// mapping. With nobody else holding it, the memory is gone.
+func TestCloseLeavesNothingHeld(t *testing.T) {
 	fds := openFDs(t)
 	mine, err := Create(4096)
 	require.NoError(t, err)
-	peer, err := Attach(mine.Name)
+	label := mine.Handle.Label
+	peer, err := Attach(mine.Handle)
 	require.NoError(t, err)
+	held, maps := heldHere(t, label)
+	assert.Equal(t, 1, held)
+	assert.Equal(t, 2, maps)
 
 	require.NoError(t, peer.Close())
-	assert.True(t, shmExists(mine.Name), "a peer's Close leaves the name")
 	assert.Zero(t, peer.Base)
 	assert.Zero(t, peer.UserBase())
 	assert.Zero(t, peer.UserSize())
 	assert.Nil(t, peer.Bytes())
 	require.NoError(t, peer.Close(), "idempotent")
+	_, err = Attach(mine.Handle)
+	require.NoError(t, err, "a peer's Close leaves the creator's handle usable")
 
 	require.NoError(t, mine.Close())
-	assert.False(t, shmExists(mine.Name), "the creator's Close unlinks")
 	require.NoError(t, mine.Close(), "idempotent")
-	require.NoError(t, mine.Unlink(), "after Close, still idempotent")
-	assert.Empty(t, ourShmFiles(t))
+	require.NoError(t, mine.Release(), "after Close, still idempotent")
+	held, _ = heldHere(t, label)
+	assert.Zero(t, held)
 	assert.Equal(t, fds, openFDs(t))
 }
 
-func TestAttachMissingLeavesNothing(t *testing.T) {
-	before, fds := ourShmFiles(t), openFDs(t)
-	name := SegmentName(os.Getpid())
-	s, err := Attach(name)
+func TestAttachStaleHandleLeavesNothing(t *testing.T) {
+	mine, err := Create(4096)
+	require.NoError(t, err)
+	h := mine.Handle
+	require.NoError(t, mine.Close())
+	fds := openFDs(t)
+	s, err := Attach(h)
 	assert.Nil(t, s)
 	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
-	assert.Contains(t, err.Error(), name)
-	assert.Equal(t, before, ourShmFiles(t))
+	assert.Contains(t, err.Error(), h.Label)
 	assert.Equal(t, fds, openFDs(t))
-}
-
-func TestCreateExistingNameLeavesTheOriginal(t *testing.T) {
-	mine, err := Create(4096)
-	require.NoError(t, err)
-	closeAtEnd(t, mine)
-	mine.Bytes()[SyncAreaSize] = 9
-	before, fds := ourShmFiles(t), openFDs(t)
-
-	s, err := CreateNamed(mine.Name, 8192)
-	assert.Nil(t, s)
-	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
-	assert.ErrorIs(t, err, fs.ErrExist)
-	assert.Equal(t, before, ourShmFiles(t))
-	assert.Equal(t, fds, openFDs(t))
-
-	peer, err := Attach(mine.Name)
-	require.NoError(t, err, "the failed create must not have removed the name")
-	closeAtEnd(t, peer)
-	assert.Equal(t, mine.Size, peer.Size)
-	assert.Equal(t, byte(9), peer.Bytes()[SyncAreaSize])
 }
 
 func TestCreateBadSizesLeaveNothing(t *testing.T) {
-	before := ourShmFiles(t)
+	fds := openFDs(t)
 	for _, memSize := range []uintptr{0, ^uintptr(0), ^uintptr(0) - SyncAreaSize} {
 		s, err := Create(memSize)
 		assert.Nil(t, s)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "memSize %d", memSize)
 	}
-	// Valid, but more than /dev/shm holds: refused before anything is committed.
+	// Valid, but more than the machine's memory: refused before anything is committed.
 	s, err := Create(1 << 50)
 	assert.Nil(t, s)
 	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
-	assert.Equal(t, before, ourShmFiles(t))
+	assert.Equal(t, fds, openFDs(t))
 }
 
 func TestAttachNonHeapSegmentFails(t *testing.T) {
-	name := SegmentName(os.Getpid())
-	base, err := native.CreateSegment(name, SyncAreaSize)
+	label := segmentLabel(os.Getpid())
+	base, h, err := native.CreateSegment(label, SyncAreaSize)
 	require.NoError(t, err)
 	defer func() {
 		require.NoError(t, native.DetachSegment(base, SyncAreaSize))
-		require.NoError(t, native.UnlinkSegment(name))
+		require.NoError(t, native.ReleaseSegment(h))
 	}()
 	fds := openFDs(t)
-	s, err := Attach(name)
+	s, err := Attach(h)
 	assert.Nil(t, s)
 	assert.Equal(t, errcode.SmemError, errcode.CodeOf(err))
 	assert.ErrorContains(t, err, "no heap segment")
 	assert.Equal(t, fds, openFDs(t))
-	maps, err := os.ReadFile("/proc/self/maps")
+	_, maps := heldHere(t, label)
+	assert.Equal(t, 1, maps, "only the creator's mapping remains")
+}
+
+func TestAttachRefusesWhatIsNoHeapLabel(t *testing.T) {
+	base, h, err := native.CreateSegment("not-a-heap", 2*SyncAreaSize)
 	require.NoError(t, err)
-	assert.Equal(t, 1, strings.Count(string(maps), shmDir+name), "only the creator's mapping remains")
+	defer func() {
+		require.NoError(t, native.DetachSegment(base, 2*SyncAreaSize))
+		require.NoError(t, native.ReleaseSegment(h))
+	}()
+	s, err := Attach(h)
+	assert.Nil(t, s)
+	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
+	_, maps := heldHere(t, "not-a-heap")
+	assert.Equal(t, 1, maps, "nothing mapped")
 }

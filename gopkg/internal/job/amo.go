@@ -22,6 +22,9 @@ func (j *Job) Atomic(op, width int, addr uintptr, operand, cond int64, pe int) (
 	if err != nil {
 		return 0, err
 	}
+	if err := j.live.Check(pe); err != nil {
+		return 0, err
+	}
 	if w.addr == 0 {
 		return j.net.Atomic(pe, op, width, w.off, operand, cond)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/heap"
+	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
@@ -44,6 +45,9 @@ type Job struct {
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
 	lostPE atomic.Int64
+	// live marks every PE the rendezvous saw die: the data paths (engines,
+	// atomics, Ptr) refuse them rather than use the memory they left mapped.
+	live *liveness.Set
 	// netForLoss is the network engine once it runs, for peerLost, which the
 	// rendezvous calls from its own goroutine; sessForExit is the session,
 	// for exitOnNotice, likewise.
@@ -64,7 +68,7 @@ type Job struct {
 type peerInfo struct {
 	Host    string // hostIdentity
 	Name    string // os.Hostname, for diagnostics
-	Segment string
+	Segment heap.Handle
 	MemSize uintptr
 	Secret  []byte // rank 0 only: the job secret every data connection must prove
 }
@@ -77,7 +81,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	j := &Job{opts: opts}
+	j := &Job{opts: opts, live: liveness.New(opts.Size)}
 	j.lostPE.Store(-1)
 	tr := newTrace(opts.Log)
 	defer func() {
@@ -95,7 +99,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		return nil, errcode.Wrap(errcode.SmemError, err, "creating the symmetric heap")
 	}
 	j.info.HeapUserBytes = j.seg.UserSize()
-	tr.done("heap", "segment /dev/shm/%s, %d bytes (%d for the user)", j.seg.Name, j.seg.Size, j.seg.UserSize())
+	tr.done("heap", "segment %v, %d bytes (%d for the user)", j.seg.Handle, j.seg.Size, j.seg.UserSize())
 	if created != nil {
 		created()
 	}
@@ -142,11 +146,12 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	return j, nil
 }
 
-// mapPeers exchanges segment names and maps the segments of every PE on the
-// same host, then unlinks this PE's segment once everybody has mapped it:
-// from then on no crash can leave it behind in /dev/shm.
+// mapPeers exchanges segment handles and maps the segments of every PE on
+// the same host, then releases this PE's handle once everybody has mapped it:
+// from then on no other process can attach it. (No crash at any point leaves
+// anything behind: segments have no name, see package heap.)
 func (j *Job) mapPeers(tr *startTrace) error {
-	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Handle, MemSize: j.opts.MemSize}
 	if j.opts.Rank == 0 {
 		me.Secret = newSecret()
 	}
@@ -192,8 +197,9 @@ func (j *Job) mapPeers(tr *startTrace) error {
 		}
 		seg, err := heap.Attach(infos[pe].Segment)
 		if err != nil {
-			// Same identity but no access (another container, another
-			// /dev/shm): the PE is remote after all.
+			// Same identity but no access (another container or PID
+			// namespace, another user, /proc hidden): the PE is remote
+			// after all.
 			p.Reason = "same host identity but its heap cannot be mapped: " + err.Error()
 			j.allLocal = false
 			continue
@@ -211,10 +217,10 @@ func (j *Job) mapPeers(tr *startTrace) error {
 	if err := j.sess.Barrier("init/mapped", nil); err != nil {
 		return errcode.Wrap(errcode.BootstrapError, err, "waiting for every PE to map the heaps")
 	}
-	if err := j.seg.Unlink(); err != nil {
-		return errcode.Wrap(errcode.SmemError, err, "unlinking the heap segment")
+	if err := j.seg.Release(); err != nil {
+		return errcode.Wrap(errcode.SmemError, err, "releasing the heap segment's handle")
 	}
-	tr.done("map", "mapped the heaps of the PEs on this host; segment unlinked")
+	tr.done("map", "mapped the heaps of the PEs on this host; segment handle released")
 	return nil
 }
 
@@ -224,7 +230,8 @@ func (j *Job) mapPeers(tr *startTrace) error {
 func (j *Job) startEngine(tr *startTrace) error {
 	// The heaps are this process's own read/write mappings, pages reserved at
 	// creation, kept until teardown: large copies need not probe them.
-	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
+	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true,
+		Live: j.live}
 	var local engine.Transport
 	var err error
 	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
@@ -315,14 +322,11 @@ func (j *Job) teardown(retire bool) {
 	})
 }
 
-// exitNow ends this process with status after releasing the heap segment;
-// notify lets the caller flush what it must first.
+// exitNow ends this process with status (the heap goes with it: segments
+// have no name); notify lets the caller flush what it must first.
 func (j *Job) exitNow(status int, notify func(int)) {
 	if notify != nil {
 		notify(status)
-	}
-	if j.seg != nil {
-		_ = j.seg.Unlink()
 	}
 	os.Exit(status)
 }

@@ -157,9 +157,11 @@ func (j *Job) localOffset(addr, n uintptr) (uintptr, bool) {
 }
 
 // Ptr is shmem_ptr: where PE pe's copy of the symmetric address addr can be
-// loaded and stored in this process, or 0.
+// loaded and stored in this process, or 0. A PE known dead has no such
+// address any more: its mapping is memory nobody uses (collectives then go
+// through Get, which reports the death).
 func (j *Job) Ptr(addr uintptr, pe int) uintptr {
-	if pe < 0 || pe >= j.opts.Size {
+	if pe < 0 || pe >= j.opts.Size || j.live.Dead(pe) {
 		return 0
 	}
 	off, ok := j.localOffset(addr, 1)

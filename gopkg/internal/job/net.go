@@ -58,10 +58,12 @@ func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
 	return e, nil
 }
 
-// peerLost is the rendezvous telling that a PE died: waits in shared memory
-// give up (they watch lostPE), and its network connection fails at once, so
-// that a put to a host that vanished does not wait for TCP to give up.
+// peerLost is the rendezvous telling that a PE died: every data path to it
+// fails from now on (live), waits in shared memory give up (they watch
+// lostPE), and its network connection fails at once, so that a put to a host
+// that vanished does not wait for TCP to give up.
 func (j *Job) peerLost(rank int) {
+	j.live.MarkDead(rank)
 	j.lostPE.CompareAndSwap(-1, int64(rank))
 	if e := j.netForLoss.Load(); e != nil {
 		e.PeerLost(rank, errcode.New(errcode.BootstrapError, "PE %d of the job died", rank))
