@@ -30,16 +30,23 @@ type peer struct {
 	rank int  // -1 until its Hello was accepted
 	left bool // sent Leave: its drop is no loss
 	lost bool // dropped without Leave
+
+	challenge   []byte // the nonce this connection's Hello must answer
+	clientNonce []byte // the Hello's nonce, which the Welcome answers
+	gaveUp      bool   // said during the join that it stops waiting: its drop is no death
 }
 
 // server is rank 0's rendezvous and control plane. All state is guarded by
 // mu; handlers never block under it (sends go through the peers' queues).
 type server struct {
-	size    int
-	addr    string // as configured, for messages
-	ln      net.Listener
-	started time.Time
-	joinAt  time.Time // when a join still missing ranks fails
+	size     int
+	addr     string // as configured, for messages
+	jobID    string
+	authKey  []byte
+	jobNonce []byte // public; with the job key it makes the data secret
+	ln       net.Listener
+	started  time.Time
+	joinAt   time.Time // when a join still missing ranks fails
 
 	mu        sync.Mutex
 	phase     serverPhase
@@ -54,6 +61,8 @@ type server struct {
 	departed  int            // ranks other than 0 that left or were lost
 	othersOut chan struct{}  // closed once departed == size-1
 	outClosed bool
+
+	exitSt *exitState // the first GlobalExit: it decides every PE's status
 
 	joinErr    *errcode.Error
 	onJoinFail func()
@@ -76,6 +85,9 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	s := &server{
 		size:       cfg.Size,
 		addr:       cfg.Addr,
+		jobID:      cfg.JobID,
+		authKey:    cfg.authKey(),
+		jobNonce:   newNonce(),
 		ln:         ln,
 		started:    time.Now(),
 		joinAt:     deadline,

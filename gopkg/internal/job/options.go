@@ -24,6 +24,12 @@ type Options struct {
 	OpTimeout     time.Duration
 	ChunkSize     uintptr // 0: the engine's default
 	TLS           *TLS    // TLS (issue 6): mutual TLS for the rendezvous and data connections; nil: plain TCP
+
+	JobID  string // the job's identity from its launcher ("" none): PEs of other jobs are refused
+	JobKey []byte // the job's shared secret (nil none): PEs that do not know it are refused
+	// LocalDiscovery: with no Addr, the PEs (all on this host) find rank 0
+	// on their own, through an abstract unix socket named from JobID.
+	LocalDiscovery bool
 }
 
 const defaultTimeout = 120 * time.Second
@@ -38,6 +44,8 @@ func (o *Options) validate() error {
 		return errcode.New(errcode.InvalidValue, "mem_size must be positive")
 	case o.Rank >= o.Size:
 		return errcode.New(errcode.InvalidParam, "mype %d is not below npes %d", o.Rank, o.Size)
+	case o.LocalDiscovery && o.JobID == "" && o.Addr == "" && o.Size > 1:
+		return errcode.New(errcode.InvalidParam, "finding the other PEs without an address needs a job identity from the launcher")
 	case o.Engine != EngineMTE && o.Engine != EngineSDMA && o.Engine != EngineROCE:
 		return errcode.New(errcode.InvalidValue, "data_op_engine_type %d is not MTE(1), SDMA(2) or ROCE(4)", o.Engine)
 	}
