@@ -78,6 +78,10 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
         logger.error("data_op_engine_type %r is not an OpEngineType", opt.data_op_engine_type)
         return SHMEM_INVALID_VALUE
     api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
+    job = _launch_env.job_identity()  # which job this is: strangers and other jobs are refused
+    rc = _status_call(api.SetJobIdentity, job.identity, job.key, job.all_local)
+    if rc != SHMEM_SUCCESS:
+        return rc
     return _status_call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
                         int(opt.shm_create_timeout), int(opt.control_operation_timeout))
 

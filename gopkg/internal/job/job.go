@@ -89,7 +89,8 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if opts.Addr == "" && opts.Size > 1 && !opts.LocalDiscovery {
 		return nil, errcode.New(errcode.BootstrapError,
 			"no rendezvous address for %d PEs: set attributes with shmem_set_attributes, SHMEM_IP_PORT, "+
-				"SHMEM_MASTER_ADDR/SHMEM_MASTER_PORT or MASTER_ADDR/MASTER_PORT", opts.Size)
+				"SHMEM_MASTER_ADDR/SHMEM_MASTER_PORT or MASTER_ADDR/MASTER_PORT (an mpirun or srun job whose PEs all "+
+				"run on one host needs none)", opts.Size)
 	}
 	addr := opts.Addr
 	if opts.Size == 1 || (addr == "" && opts.LocalDiscovery) {
