@@ -175,7 +175,8 @@ func TestAnotherJobIsRefusedAndTheJobGoesOn(t *testing.T) {
 	b.Rank = 0 // job B's rank 0 while A runs: refused, A goes on
 	b.Addr = j.s.srv.dialAddr(addr)
 	_, err = Join(context.Background(), b)
-	requireCode(t, err, errcode.BootstrapError, "could not be bound")
+	requireCode(t, err, errcode.BootstrapError, "could not be bound: the rendezvous of another job, slurm:100.0, runs there",
+		"this PE 0 is of job slurm:200.0")
 	for _, err := range everyRank(sessions, func(s *Session) error { return s.Barrier("world", nil) }) {
 		require.NoError(t, err)
 	}

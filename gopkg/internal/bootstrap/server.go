@@ -77,6 +77,15 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	lc := net.ListenConfig{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	ln, err := lc.Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
+		if other, ok := probeRendezvous(cfg.Addr); ok {
+			if other != cfg.JobID {
+				return nil, bootstrapErr("address %s could not be bound: the rendezvous of another job, %s, runs there "+
+					"(this PE 0 is of job %s); give each job its own address (SHMEM_IP_PORT, MASTER_PORT)",
+					cfg.Addr, jobName(other), jobName(cfg.JobID))
+			}
+			return nil, bootstrapErr("address %s could not be bound: another PE 0 of job %s serves there "+
+				"(two PEs with rank 0, or the previous run still finalizing)", cfg.Addr, jobName(cfg.JobID))
+		}
 		return nil, bootstrapErr("address %s could not be bound: %v", cfg.Addr, err)
 	}
 	if cfg.ServerTLS != nil {
@@ -105,6 +114,32 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
+}
+
+// probeTimeout bounds the question: a rendezvous answers a Knock at once.
+const probeTimeout = 500 * time.Millisecond
+
+// probeRendezvous asks whoever holds addr whether it is a shmem rendezvous,
+// and of which job, so that a PE 0 that cannot bind can say why.
+func probeRendezvous(addr string) (string, bool) {
+	conn, err := net.DialTimeout("tcp", addr, probeTimeout)
+	if err != nil {
+		return "", false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+	if _, err := conn.Write(encodeKnock()); err != nil {
+		return "", false
+	}
+	kind, payload, err := readFrame(conn, maxHandshakeFrameLen)
+	if err != nil || kind != kindChallenge {
+		return "", false
+	}
+	ch, err := decodeChallenge(payload)
+	if err != nil || ch.magic != protocolMagic {
+		return "", false
+	}
+	return ch.jobID, true
 }
 
 // dialAddr is where rank 0's own client connects: the configured host (so a
