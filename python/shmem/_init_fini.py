@@ -35,6 +35,9 @@ _attributes: InitAttr | None = None
 _DECRYPT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
 _decrypt_cfunc = None
 
+# The job key of the next shmem_init when it comes from elsewhere than SHMEM_JOB_KEY (a unique id's key).
+next_job_key: str | None = None
+
 
 def _status_call(fn: Callable[..., object], *args: object) -> int:
     """Runs a Go call whose failure is reported as a status code, logging the reason."""
@@ -79,7 +82,7 @@ def shmem_init(mype: int | InitAttr, npes: int | None = None, mem_size: int | No
         return SHMEM_INVALID_VALUE
     api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
     job = _launch_env.job_identity()  # which job this is: strangers and other jobs are refused
-    rc = _status_call(api.SetJobIdentity, job.identity, job.key, job.all_local)
+    rc = _status_call(api.SetJobIdentity, job.identity, next_job_key or job.key, job.all_local)
     if rc != SHMEM_SUCCESS:
         return rc
     return _status_call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),

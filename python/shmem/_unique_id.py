@@ -4,16 +4,20 @@ MPI, a file): PE 0 makes the id, the program hands it to every PE, and each PE i
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 
 from . import _init_fini
 from ._attrs import InitAttr
-from ._errors import SHMEM_INVALID_VALUE
-from ._launch_env import format_ip_port, parse_ip_port
+from ._core import api
+from ._errors import SHMEM_INVALID_VALUE, from_runtime
+from ._launch_env import format_ip_port
 from ._logging import logger
 
 UNIQUE_ID_SIZE = 128
-_MAGIC = b"shmem-uid-1:"
+# shmem-uid-2:<ip_port>#<job key>: the key is a secret of the job, since the program hands the id to its own PEs
+# only; a process without it cannot join (docs/reliability.md). The runtime decodes it (api.UniqueIDAddress).
+_MAGIC = b"shmem-uid-2:"
 
 
 def _local_host() -> str:
@@ -41,7 +45,7 @@ def shmem_get_unique_id() -> bytes:
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         port = s.getsockname()[1]
-    text = _MAGIC + format_ip_port(host, port).encode()
+    text = _MAGIC + format_ip_port(host, port).encode() + b"#" + secrets.token_hex(16).encode()
     return text.ljust(UNIQUE_ID_SIZE, b"\0")
 
 
@@ -50,19 +54,19 @@ def shmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: bytes) 
     the engine and timeouts come from the attributes given to shmem_set_attributes, as for shmem_init."""
     if not isinstance(uid, (bytes, bytearray)):
         raise TypeError(f"uid must be the bytes shmem_get_unique_id returned, not {type(uid).__name__}")
-    text = bytes(uid).rstrip(b"\0")
-    if not text.startswith(_MAGIC):
-        logger.error("shmem_init_using_unique_id: %r is not a shmem unique id", bytes(uid[:32]))
-        return SHMEM_INVALID_VALUE
-    ip_port = text[len(_MAGIC):].decode(errors="replace")
+    text = bytes(uid).decode("latin-1")
     try:
-        parse_ip_port(ip_port)
-    except ValueError as exc:
-        logger.error("shmem_init_using_unique_id: %s", exc)
+        ip_port, key = api.UniqueIDAddress(text), api.UniqueIDKey(text)
+    except RuntimeError as exc:
+        logger.error("shmem_init_using_unique_id: %s", from_runtime(exc))
         return SHMEM_INVALID_VALUE
     attrs = InitAttr()
     remembered = _init_fini._attributes
     if remembered is not None:
         attrs.option_attr = remembered.option_attr
     attrs.my_rank, attrs.n_ranks, attrs.local_mem_size, attrs.ip_port = mype, npes, mem_size, ip_port
-    return _init_fini.shmem_init(attrs)
+    _init_fini.next_job_key = key or None
+    try:
+        return _init_fini.shmem_init(attrs)
+    finally:
+        _init_fini.next_job_key = None
