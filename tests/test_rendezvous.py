@@ -59,10 +59,11 @@ def _check_ring(pes: list, npes: int) -> None:
 def test_a_stranger_and_bad_hellos_are_refused_alone_and_the_job_goes_on():
     """Job A (Slurm job 300 with key KEY_A, 2 PEs): while its PE 0 waits, a process that knows the job's identity
     but not its key claims PE 1, and a member claims a job of 3 PEs: each is refused with -6, and the real PE 1
-    then joins and the job runs exactly."""
+    then joins and the job runs exactly, its data through the network engine, whose secret both PEs derived from
+    the key."""
     ip_port = f"tcp://127.0.0.1:{spmd.free_port()}"
     job_a = {"SLURM_JOB_ID": "300", "SLURM_STEP_ID": "0", "SHMEM_JOB_KEY": KEY_A}
-    rank0 = _start(0, 2, ip_port, "--before-init-marker", **job_a)
+    rank0 = _start(0, 2, ip_port, "--before-init-marker", "--roce", **job_a)
     _wait_line(rank0, "BEFORE-INIT")
     stranger = _start(1, 2, ip_port, **{**job_a, "SHMEM_JOB_KEY": "c" * 64})
     wrong_size = _start(1, 3, ip_port, **job_a)
@@ -71,7 +72,7 @@ def test_a_stranger_and_bad_hellos_are_refused_alone_and_the_job_goes_on():
         assert pe.report["init_error"] == shmem.SHMEM_BOOTSTRAP_ERROR, (name, pe.stderr)
     assert "could not prove that it belongs to job slurm:300.0" in refused["stranger"].stderr
     assert "says the job has 3 PEs, PE 0 says 2" in refused["wrong_size"].stderr
-    rank1 = _start(1, 2, ip_port, **job_a)
+    rank1 = _start(1, 2, ip_port, "--roce", **job_a)
     job = _finish({"0": rank0, "1": rank1})
     _check_ring(list(job.values()), 2)
 

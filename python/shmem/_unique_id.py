@@ -54,9 +54,14 @@ def shmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: bytes) 
     the engine and timeouts come from the attributes given to shmem_set_attributes, as for shmem_init."""
     if not isinstance(uid, (bytes, bytearray)):
         raise TypeError(f"uid must be the bytes shmem_get_unique_id returned, not {type(uid).__name__}")
-    text = bytes(uid).decode("latin-1")
+    text = bytes(uid).rstrip(b"\0").decode("latin-1")  # the padding; a C string (the runtime's) holds no NUL
     try:
+        if "\0" in text:
+            raise ValueError(f"{bytes(uid[:40])!r} is not a shmem unique id: a NUL inside")
         ip_port, key = api.UniqueIDAddress(text), api.UniqueIDKey(text)
+    except ValueError as exc:
+        logger.error("shmem_init_using_unique_id: %s", exc)
+        return SHMEM_INVALID_VALUE
     except RuntimeError as exc:
         logger.error("shmem_init_using_unique_id: %s", from_runtime(exc))
         return SHMEM_INVALID_VALUE

@@ -2,10 +2,10 @@
 the next PE's slot and reports its rank, the job size and what it received; a failing init is reported with its
 code and how long it took.
 
-    python -m programs.launched [--before-init-marker]
+    python -m programs.launched [--before-init-marker] [--roce]
 
 With --before-init-marker the PE prints "BEFORE-INIT" just before it calls init, so that a test can tell when
-it is waiting in the rendezvous."""
+it is waiting in the rendezvous; with --roce every transfer goes through the network engine."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ def main() -> None:
         print("BEFORE-INIT", flush=True)
     start = time.monotonic()
     try:
-        shmem.init(mem_size=1 << 20)
+        attrs = shmem.InitAttr()
+        if "--roce" in sys.argv:
+            shmem.shmem_set_data_op_engine_type(attrs, shmem.OpEngineType.ROCE)
+        shmem.init(mem_size=1 << 20, attributes=attrs)
     except shmem.ShmemError as exc:
         report({"init_error": exc.code, "seconds": round(time.monotonic() - start, 3)})
         return
