@@ -177,3 +177,29 @@ def test_plain_mpirun_on_one_host_needs_no_address():
         assert job.returncode == 0, f"{out}\n{err}"
         got = sorted(json.loads(m)["got"] for m in re.findall(r"REPORT (\{[^{}]*\})", out))
         assert got == [0, 1], out
+
+
+def test_two_real_mpirun_jobs_on_one_address_stay_apart():
+    """Two real `mpirun -n 2` jobs given the same SHMEM_IP_PORT: while job A holds the address, both of job B's
+    ranks fail with -6 and errors naming both Open MPI jobs; A's ring is exact."""
+    why = _mpirun_unusable()
+    if why:
+        pytest.skip(why)
+    root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
+    ip_port = f"tcp://127.0.0.1:{spmd.free_port()}"
+    argv = ["mpirun", *root, "--oversubscribe", "-n", "2", "-x", f"SHMEM_IP_PORT={ip_port}", sys.executable, "-m",
+            "programs.launched"]
+    job_a = subprocess.Popen([*argv, "--hold", "8"], env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        _wait_line(job_a, "HOLDING", timeout=90)
+        job_b = subprocess.run(argv, env=_clean_env(), capture_output=True, text=True, timeout=120)
+    finally:
+        out_a, err_a = job_a.communicate(timeout=120)
+    b_reports = [json.loads(m) for m in re.findall(r"REPORT (\{[^{}]*\})", job_b.stdout)]
+    assert [r.get("init_error") for r in b_reports] == [shmem.SHMEM_BOOTSTRAP_ERROR] * 2, (job_b.stdout, job_b.stderr)
+    names = set(re.findall(r"openmpi:[^\s,)]+", job_b.stderr))
+    assert len(names) == 2, job_b.stderr  # B's own job and A's, told apart
+    assert job_a.returncode == 0, f"{out_a}\n{err_a}"
+    got = sorted(json.loads(m)["got"] for m in re.findall(r"REPORT (\{[^{}]*\})", out_a))
+    assert got == [0, 1], out_a

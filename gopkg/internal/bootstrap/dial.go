@@ -26,6 +26,7 @@ type retryLater struct {
 	err     error
 	dropped bool
 	foreign bool // the server serves another job: retried for foreignGrace only
+	ownJob  bool // our own job's rank 0 answered (busy with its previous run)
 }
 
 func (r *retryLater) Error() string { return r.err.Error() }
@@ -37,6 +38,7 @@ func connect(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 	backoff := dialBackoffStart
 	drops := 0
 	var foreignSince time.Time
+	var foreignErr error
 	for {
 		res, err := attempt(ctx, cfg, addr, deadline)
 		if err == nil {
@@ -52,19 +54,27 @@ func connect(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 		if drops >= maxEarlyDrops {
 			return nil, retry.err
 		}
-		if !retry.foreign {
+		// Once another job answered at the address, only our own job's
+		// rank 0 answering resets the clock: a refused dial after the other
+		// job ended does not mean that ours is coming.
+		switch {
+		case retry.foreign:
+			if foreignSince.IsZero() {
+				foreignSince = time.Now()
+			}
+			foreignErr = retry.err
+		case retry.ownJob:
 			foreignSince = time.Time{}
-		} else if foreignSince.IsZero() {
-			foreignSince = time.Now()
-		} else if time.Since(foreignSince) >= foreignGrace {
-			return nil, retry.err
+		}
+		if !foreignSince.IsZero() && time.Since(foreignSince) >= foreignGrace {
+			return nil, foreignErr
 		}
 		if ctx.Err() != nil {
 			return nil, contextErr(ctx, "join")
 		}
 		if time.Until(deadline) < backoff {
-			if retry.foreign {
-				return nil, retry.err
+			if !foreignSince.IsZero() {
+				return nil, foreignErr
 			}
 			return nil, timeoutErr("PE %d could not join PE 0 at %s within %s: %v", cfg.Rank, addr,
 				formatDuration(cfg.joinTimeout()), retry.err)
@@ -207,7 +217,7 @@ func handshake(conn net.Conn, cfg *Config, addr string) (*joinResult, error) {
 		rej := errcode.New(codeFromWire(m.code), "%s", m.msg)
 		switch m.verdict {
 		case verdictRetry:
-			return nil, &retryLater{err: rej}
+			return nil, &retryLater{err: rej, ownJob: true}
 		case verdictForeign:
 			return nil, &retryLater{err: rej, foreign: true}
 		}

@@ -246,3 +246,24 @@ func TestBeaconFindsRankZeroWithoutAnAddress(t *testing.T) {
 	requireCode(t, (<-first).err, errcode.TimeoutError, "PE 1 of 2 never arrived")
 	done()
 }
+
+// A PE that met another job at its address fails foreignGrace later even
+// when that job ends meanwhile and nobody serves the address any more.
+func TestForeignClockRunsOnAfterTheOtherJobEnds(t *testing.T) {
+	addr := freeAddr(t)
+	other := make(chan joined, 1)
+	go func() {
+		cfg := testConfig(addr, 0, 2)
+		cfg.JobID, cfg.JoinTimeout = "slurm:1.0", 1500*time.Millisecond
+		s, err := Join(context.Background(), cfg)
+		other <- joined{s: s, err: err}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cfg := testConfig(addr, 1, 2)
+	cfg.JobID, cfg.JoinTimeout = "slurm:2.0", 30*time.Second
+	start := time.Now()
+	_, err := Join(context.Background(), cfg)
+	requireCode(t, err, errcode.BootstrapError, "reached the rendezvous of another job, slurm:1.0")
+	assert.Less(t, time.Since(start), foreignGrace+2*time.Second)
+	requireCode(t, (<-other).err, errcode.TimeoutError)
+}
