@@ -8,6 +8,11 @@ command -v go >/dev/null || { echo "shmem needs the Go toolchain (>= 1.26) on PA
 if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3-venv
 fi
+# Open MPI: the tests run a real `mpirun -n 4` (as root it needs --allow-run-as-root, which they pass).
+if ! command -v mpirun >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev) >/dev/null \
+        || echo "could not install Open MPI: the real-mpirun tests will be skipped" >&2
+fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff

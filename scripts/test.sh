@@ -23,6 +23,22 @@ echo "== go test -race"
 # two cores skew them.
 go test -race -count=1 -p 1 -timeout 900s ./gopkg/... ./native/...
 
+echo "== go test -fuzz (bounded: every decoder of bytes from the network, about 75 s in all)"
+# One target per command: go test -fuzz takes one target at a time.
+while read -r pkg target seconds; do
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="${seconds}s" "./gopkg/$pkg" </dev/null
+done <<'FUZZ'
+internal/bootstrap FuzzDecoders 10
+internal/bootstrap FuzzServerJoin 8
+internal/bootstrap FuzzClientJoin 8
+internal/netengine FuzzServeRequests 10
+internal/netengine FuzzServerHandshake 8
+internal/netengine FuzzClientHandshake 8
+internal/netengine FuzzHeaders 5
+api FuzzParseIPPort 6
+api FuzzDecodeUniqueID 6
+FUZZ
+
 echo "== ruff"
 ruff check python tests bench examples
 

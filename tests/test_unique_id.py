@@ -40,6 +40,34 @@ def test_bad_unique_ids():
 def test_a_unique_id_names_a_free_port_of_this_host():
     uid = shmem.shmem_get_unique_id()
     text = uid.rstrip(b"\0").decode()
-    assert text.startswith("shmem-uid-1:tcp")
+    assert text.startswith("shmem-uid-2:tcp")
+    assert len(text.split("#")[1]) == 32  # the job key: only the PEs the program gives the id to know it
     assert len(uid) == shmem.UNIQUE_ID_SIZE
     assert shmem.shmem_get_unique_id() != uid   # a new port each time
+
+
+def test_a_forged_unique_id_cannot_join(tmp_path):
+    """PE 1 first tries an id with PE 0's address but another key: refused (-6) while PE 0 waits; with the real
+    id it then joins."""
+    results = spmd.run(2, f"""
+        import os, time, shmem
+        path = {str(tmp_path / "uid")!r}
+        if RANK == 0:
+            uid = shmem.shmem_get_unique_id()
+            with open(path + ".tmp", "wb") as f:
+                f.write(uid)
+            os.rename(path + ".tmp", path)
+        else:
+            while not os.path.exists(path):
+                time.sleep(0.01)
+            uid = open(path, "rb").read()
+            text = uid.rstrip(b"\\0")
+            forged = text[:-32] + (b"0" * 32 if text[-32:] != b"0" * 32 else b"1" * 32)
+            report(shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, forged))
+        assert shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, uid) == 0
+        shmem.shmem_barrier_all()
+        shmem.shmem_finialize()
+        report("joined")
+    """)
+    assert results[0].reports == ["joined"]
+    assert results[1].reports == [shmem.SHMEM_BOOTSTRAP_ERROR, "joined"], results[1].stderr

@@ -34,10 +34,12 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 			return 0, err
 		}
 	}
+	ident := takeJobIdentity()
 	opts := job.Options{
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
 		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, Log: sinkLogger(),
+		JobID: ident.id, JobKey: ident.key, LocalDiscovery: ident.localDiscovery,
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {

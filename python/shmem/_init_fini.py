@@ -40,6 +40,10 @@ _attributes: InitAttr | None = None
 _DECRYPT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
 _decrypt_cfunc = None
 
+# Job keys that came with unique ids, by the rendezvous address the id names: an init meeting there proves the
+# key (it overrides SHMEM_JOB_KEY). Filled by the unique-id calls, which only fill in an address.
+unique_id_keys: dict[str, str] = {}
+
 
 def _status_call(fn: Callable[..., object], *args: object) -> int:
     """Runs a Go call whose failure is reported as a status code, logging the reason."""
@@ -105,6 +109,8 @@ def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) 
     logger.debug("init: shmem_init(mype=%d, npes=%d, mem_size=%d), address %r (from the %s), engine %s",
                  mype, npes, mem_size, ip_port, where, engine.name)
     api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
+    job = _launch_env.job_identity()  # which job this is: strangers and other jobs are refused
+    call(api.SetJobIdentity, job.identity, unique_id_keys.get(ip_port) or job.key, job.all_local)
     api.SetLogSink(_logging.sink_address())
     call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
          int(opt.shm_create_timeout), int(opt.control_operation_timeout))

@@ -37,6 +37,15 @@ _IP_PORT_FORMS = "expected tcp://HOST:PORT or tcp6://[V6]:PORT with 1024 < PORT 
 
 
 @dataclass(frozen=True)
+class JobIdentity:
+    """Which job this process belongs to, for the rendezvous to tell jobs apart and keep strangers out."""
+
+    identity: str  # the launcher's name of the job ("" when none is known)
+    key: str  # SHMEM_JOB_KEY: a secret every process of the job knows ("" when none)
+    all_local: bool  # the launcher says every PE runs on this host: they may meet without an address
+
+
+@dataclass(frozen=True)
 class LaunchInfo:
     """What the environment says about this process's place in the job."""
 
@@ -242,3 +251,44 @@ def detect_launch(env: Mapping[str, str] | None = None) -> LaunchInfo | None:
     if _both_set(e, "SLURM_PROCID", "SLURM_NTASKS"):
         return _launch_info(e, "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", _shmem_ip_port(e), SOURCE_SLURM)
     return None
+
+
+# Launchers' names of a job, innermost launcher first: an mpirun started inside
+# a Slurm allocation sees both, and its ranks are the job.
+_IDENTITY_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("torchrun", ("TORCHELASTIC_RUN_ID",)),
+    ("openmpi", ("PMIX_NAMESPACE",)),
+    ("openmpi", ("OMPI_MCA_ess_base_jobid",)),
+    ("openmpi", ("OMPI_MCA_orte_ess_jobid",)),
+    ("slurm", ("SLURM_JOB_ID", "SLURM_STEP_ID")),
+)
+
+
+def _all_local(e: Mapping[str, str]) -> bool:
+    """Whether the launcher says that every PE of the job runs on this host."""
+    size, local = _get(e, "OMPI_COMM_WORLD_SIZE"), _get(e, "OMPI_COMM_WORLD_LOCAL_SIZE")
+    if size is not None and local is not None:
+        return size == local
+    nodes = _get(e, "SLURM_STEP_NUM_NODES") or _get(e, "SLURM_NNODES")
+    if _get(e, "SLURM_PROCID") is not None and nodes is not None:
+        return nodes == "1"
+    return False
+
+
+def job_identity(env: Mapping[str, str] | None = None) -> JobIdentity:
+    """The job this process belongs to, from the launcher's variables and SHMEM_JOB_KEY.
+
+    The identity is the first of TORCHELASTIC_RUN_ID (torchrun), PMIX_NAMESPACE / OMPI_MCA_ess_base_jobid /
+    OMPI_MCA_orte_ess_jobid (Open MPI), SLURM_JOB_ID.SLURM_STEP_ID (Slurm); "" when none is set (the runtime
+    then names a keyed job by the key's fingerprint). A PE whose identity differs from PE 0's is refused.
+    The identity is no secret: it keeps jobs apart, not attackers out; SHMEM_JOB_KEY does that.
+    """
+    e = _environ(env)
+    identity = ""
+    for launcher, names in _IDENTITY_SOURCES:
+        values = [_get(e, name) for name in names]
+        if values[0] is not None:
+            identity = f"{launcher}:" + ".".join(v if v is not None else "0" for v in values)
+            break
+    return JobIdentity(identity=identity, key=_get(e, "SHMEM_JOB_KEY") or "", all_local=_all_local(e))
+

@@ -4,16 +4,20 @@ MPI, a file): PE 0 makes the id, the program hands it to every PE, and each PE i
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 
 from . import _init_fini
 from ._attrs import InitAttr
-from ._errors import SHMEM_INVALID_VALUE
-from ._launch_env import format_ip_port, parse_ip_port
+from ._core import api
+from ._errors import FAILURES, SHMEM_INVALID_VALUE, from_runtime
+from ._launch_env import format_ip_port
 from ._logging import logger
 
 UNIQUE_ID_SIZE = 128
-_MAGIC = b"shmem-uid-1:"
+# shmem-uid-2:<ip_port>#<job key>: the key is a secret of the job, since the program hands the id to its own PEs
+# only; a process without it cannot join (docs/reliability.md). The runtime decodes it (api.UniqueIDAddress).
+_MAGIC = b"shmem-uid-2:"
 _ASCEND_SIZE = 136  # sizeof(aclshmemx_uniqueid_t)
 _ASCEND_MAGIC = (1 << 16) + _ASCEND_SIZE
 
@@ -43,28 +47,32 @@ def shmem_get_unique_id() -> bytes:
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         port = s.getsockname()[1]
-    text = _MAGIC + format_ip_port(host, port).encode()
+    text = _MAGIC + format_ip_port(host, port).encode() + b"#" + secrets.token_hex(16).encode()
     return text.ljust(UNIQUE_ID_SIZE, b"\0")
 
 
 def address_of(uid: bytes) -> str | None:
     """The rendezvous address a unique id names: the seed's form (UNIQUE_ID_SIZE bytes) or Ascend's later
-    aclshmemx_uniqueid_t (136 bytes, the seed's form in its 124-byte internal field); None, logged, otherwise."""
+    aclshmemx_uniqueid_t (136 bytes, the seed's form in its 124-byte internal field); None, logged, otherwise.
+    The id's job key is remembered for the init that meets at that address."""
     if not isinstance(uid, (bytes, bytearray)):
         raise TypeError(f"uid must be the bytes a get_unique_id call returned, not {type(uid).__name__}")
     data = bytes(uid)
     if len(data) == _ASCEND_SIZE and int.from_bytes(data[:4], "little") == _ASCEND_MAGIC:
         data = data[12:]
-    text = data.rstrip(b"\0")
-    if not text.startswith(_MAGIC):
-        logger.error("%r is not a shmem unique id", data[:32])
-        return None
-    ip_port = text[len(_MAGIC):].decode(errors="replace")
+    text = data.rstrip(b"\0").decode("latin-1")  # the padding; a C string (the runtime's) holds no NUL
     try:
-        parse_ip_port(ip_port)
+        if "\0" in text:
+            raise ValueError(f"{data[:40]!r} is not a shmem unique id: a NUL inside")
+        ip_port, key = api.UniqueIDAddress(text), api.UniqueIDKey(text)
+    except FAILURES as exc:
+        logger.error("unique id: %s", from_runtime(exc))
+        return None
     except ValueError as exc:
         logger.error("unique id: %s", exc)
         return None
+    if key:
+        _init_fini.unique_id_keys[ip_port] = key
     return ip_port
 
 

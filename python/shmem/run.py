@@ -18,6 +18,7 @@ import argparse
 import ctypes
 import math
 import os
+import secrets
 import selectors
 import signal
 import socket
@@ -75,6 +76,8 @@ Every process gets in its environment:
   SHMEM_LOCAL_SIZE  the number of processes on this host (N)
   SHMEM_IP_PORT     where the processes meet, e.g. tcp://127.0.0.1:40123
   SHMEM_LAUNCHER    shmemrun
+  SHMEM_JOB_KEY     a random secret of this job (kept when already set): a
+                    process without it can neither join nor read the job
 so shmem.init() needs no arguments, and shmem_init(rank, npes, mem_size)
 finds its rendezvous address by itself."""
 
@@ -461,6 +464,9 @@ class Launcher:
     def _start_children(self) -> None:
         argv = child_command(self._opts.command)
         base = dict(os.environ)
+        # The job's secret: only its own processes can join the rendezvous or learn the data ports' secret.
+        if not base.get("SHMEM_JOB_KEY", "").strip():
+            base["SHMEM_JOB_KEY"] = secrets.token_hex(32)
         pipe = subprocess.PIPE if self._opts.tag_output else None
         if self._opts.tag_output:
             self._tagger = OutputTagger()

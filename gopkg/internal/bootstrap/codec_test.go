@@ -20,12 +20,13 @@ func payloadOf(t *testing.T, frame []byte, kind msgKind) []byte {
 }
 
 func TestMessagesRoundTrip(t *testing.T) {
-	h := helloMsg{magic: protocolMagic, version: protocolVersion, rank: 3, size: 8}
+	h := helloMsg{magic: protocolMagic, version: protocolVersion, rank: 3, size: 8, jobID: "slurm:1.0",
+		nonce: bytes.Repeat([]byte{1}, nonceLen), mac: bytes.Repeat([]byte{2}, macLen)}
 	gotH, err := decodeHello(payloadOf(t, h.encode(), kindHello))
 	require.NoError(t, err)
 	assert.Equal(t, h, gotH)
 
-	r := rejectMsg{code: -7, retry: true, msg: "late"}
+	r := rejectMsg{code: -7, verdict: verdictForeign, msg: "late"}
 	gotR, err := decodeReject(payloadOf(t, r.encode(), kindReject))
 	require.NoError(t, err)
 	assert.Equal(t, r, gotR)
@@ -62,7 +63,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, n, gotN)
 
-	es := exitSentMsg{req: 8, delivered: 2, total: 3}
+	es := exitSentMsg{req: 8, delivered: 2, total: 3, status: -9}
 	gotES, err := decodeExitSent(payloadOf(t, es.encode(), kindExitSent))
 	require.NoError(t, err)
 	assert.Equal(t, es, gotES)
@@ -73,9 +74,14 @@ func TestMessagesRoundTrip(t *testing.T) {
 	rank, err := decodeRank(payloadOf(t, encodeRank(kindPeerLost, 12), kindPeerLost))
 	require.NoError(t, err)
 	assert.Equal(t, 12, rank)
-	size, err := decodeWelcome(payloadOf(t, encodeWelcome(13), kindWelcome))
+	w := welcomeMsg{size: 13, jobNonce: []byte("n"), mac: []byte("m")}
+	gotW, err := decodeWelcome(payloadOf(t, w.encode(), kindWelcome))
 	require.NoError(t, err)
-	assert.Equal(t, 13, size)
+	assert.Equal(t, w, gotW)
+	c := challengeMsg{magic: protocolMagic, version: protocolVersion, nonce: []byte("nonce"), jobID: "openmpi:7"}
+	gotC, err := decodeChallenge(payloadOf(t, c.encode(), kindChallenge))
+	require.NoError(t, err)
+	assert.Equal(t, c, gotC)
 }
 
 // Every decoder must reject truncated, padded and random payloads with an
@@ -86,15 +92,17 @@ func TestDecodersRejectBadPayloads(t *testing.T) {
 		payload []byte
 		decode  func([]byte) error
 	}{
-		"hello":   {payloadOf(t, helloMsg{rank: 1, size: 2}.encode(), kindHello), func(p []byte) error { _, err := decodeHello(p); return err }},
-		"reject":  {payloadOf(t, rejectMsg{msg: "m"}.encode(), kindReject), func(p []byte) error { _, err := decodeReject(p); return err }},
-		"gather":  {payloadOf(t, gatherMsg{members: []int{1, 2}, data: []byte("d"), group: "g"}.encode(), kindGather), func(p []byte) error { _, err := decodeGather(p); return err }},
-		"done":    {payloadOf(t, append(gatherDoneHead(1, len(body)), body...), kindGatherDone), func(p []byte) error { _, err := decodeGatherDone(p); return err }},
-		"fail":    {payloadOf(t, failMsg{msg: "m"}.encode(), kindGatherFail), func(p []byte) error { _, err := decodeFail(p); return err }},
-		"abandon": {payloadOf(t, abandonMsg{group: "g"}.encode(), kindAbandon), func(p []byte) error { _, err := decodeAbandon(p); return err }},
-		"exit":    {payloadOf(t, exitMsg{}.encodeRequest(), kindExit), func(p []byte) error { _, err := decodeExitRequest(p); return err }},
-		"notice":  {payloadOf(t, exitMsg{}.encodeNotice(), kindExitNotice), func(p []byte) error { _, err := decodeExitNotice(p); return err }},
-		"sent":    {payloadOf(t, exitSentMsg{}.encode(), kindExitSent), func(p []byte) error { _, err := decodeExitSent(p); return err }},
+		"hello":     {payloadOf(t, helloMsg{version: protocolVersion, rank: 1, size: 2, jobID: "j"}.encode(), kindHello), func(p []byte) error { _, err := decodeHello(p); return err }},
+		"welcome":   {payloadOf(t, welcomeMsg{size: 2, jobNonce: []byte("n")}.encode(), kindWelcome), func(p []byte) error { _, err := decodeWelcome(p); return err }},
+		"challenge": {payloadOf(t, challengeMsg{nonce: []byte("n"), jobID: "j"}.encode(), kindChallenge), func(p []byte) error { _, err := decodeChallenge(p); return err }},
+		"reject":    {payloadOf(t, rejectMsg{msg: "m"}.encode(), kindReject), func(p []byte) error { _, err := decodeReject(p); return err }},
+		"gather":    {payloadOf(t, gatherMsg{members: []int{1, 2}, data: []byte("d"), group: "g"}.encode(), kindGather), func(p []byte) error { _, err := decodeGather(p); return err }},
+		"done":      {payloadOf(t, append(gatherDoneHead(1, len(body)), body...), kindGatherDone), func(p []byte) error { _, err := decodeGatherDone(p); return err }},
+		"fail":      {payloadOf(t, failMsg{msg: "m"}.encode(), kindGatherFail), func(p []byte) error { _, err := decodeFail(p); return err }},
+		"abandon":   {payloadOf(t, abandonMsg{group: "g"}.encode(), kindAbandon), func(p []byte) error { _, err := decodeAbandon(p); return err }},
+		"exit":      {payloadOf(t, exitMsg{}.encodeRequest(), kindExit), func(p []byte) error { _, err := decodeExitRequest(p); return err }},
+		"notice":    {payloadOf(t, exitMsg{}.encodeNotice(), kindExitNotice), func(p []byte) error { _, err := decodeExitNotice(p); return err }},
+		"sent":      {payloadOf(t, exitSentMsg{}.encode(), kindExitSent), func(p []byte) error { _, err := decodeExitSent(p); return err }},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for name, s := range samples {

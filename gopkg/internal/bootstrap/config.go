@@ -15,6 +15,22 @@ type Config struct {
 	ServerTLS   *tls.Config   // rank 0's listener; nil: plain TCP
 	ClientTLS   *tls.Config   // every rank's connection to rank 0; nil: plain TCP. An empty ServerName becomes Addr's host
 
+	// JobID names the job (from its launcher: "slurm:123.0", "openmpi:...";
+	// "" when none is known). A PE of another job is refused with an error
+	// naming both identities, and the running job goes on.
+	JobID string
+	// JobKey is a secret every process of the job knows and no other does
+	// (shmemrun makes one; SHMEM_JOB_KEY). With it a process that is not part
+	// of the job can neither join nor learn the data secret. nil: none, and
+	// anyone who knows JobID can join (see doc.go, "Membership").
+	JobKey []byte
+	// Beacon makes the rendezvous find itself with no address: rank 0
+	// serves on an ephemeral loopback port and announces it, with a fresh
+	// job key, on an abstract unix socket named from JobID, to processes of
+	// its own user only; the others ask there. For jobs whose PEs all share
+	// one host; needs a JobID. Addr is then ignored.
+	Beacon bool
+
 	// OnGlobalExit runs once, on a goroutine of its own, when another rank
 	// calls GlobalExit. It may block or call Close; Close does not wait for it.
 	OnGlobalExit func(status int)
@@ -31,8 +47,14 @@ func (c *Config) validate() error {
 	if c.Rank < 0 || c.Rank >= c.Size {
 		return bootstrapErr("rank %d is out of range for size %d", c.Rank, c.Size)
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil && !c.Beacon {
 		return bootstrapErr("address %q is not host:port: %v", c.Addr, err)
+	}
+	if c.Beacon && c.JobID == "" {
+		return bootstrapErr("finding PE 0 without an address needs a job identity")
+	}
+	if len(c.JobID) > maxJobIDLen {
+		return bootstrapErr("job identity of %d bytes exceeds %d", len(c.JobID), maxJobIDLen)
 	}
 	if c.JoinTimeout < 0 || c.OpTimeout < 0 {
 		return bootstrapErr("negative timeout (join %s, op %s)", c.JoinTimeout, c.OpTimeout)

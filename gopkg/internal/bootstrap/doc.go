@@ -28,16 +28,38 @@
 // most 64 KiB. Message kinds and constants are in protocol.go.
 //
 // Join. A client dials rank 0 (retrying with a short backoff until the join
-// deadline, since start order is free), sends Hello{magic "SHMB", version,
-// rank, size}, and waits. When every rank has said Hello the server sends
-// Welcome{size} to all. A Hello with a different size, an out-of-range rank
-// or a rank seen before fails the whole join: every connected rank gets
-// Reject{code, message} and the listener closes. At the join deadline the
-// server rejects everyone with a TimeoutError naming the PEs that never
-// arrived. A Hello arriving after the join completed gets a Reject marked
-// retry: it is most likely the next job's rank reaching a server that is
-// still finalizing, so the client tries again until its own deadline.
-// Connections that do not start with a valid Hello are dropped silently.
+// deadline, since start order is free) and sends Knock{magic "SHMB",
+// version}; the server answers Challenge{magic, version, nonce, job id}. The
+// client sends Hello{magic, version, rank, size, job id, nonce, mac}, mac
+// being HMAC-SHA256 under the job's auth key over both nonces, rank, size and
+// job id (see "Membership"), and waits. When every rank has said Hello the
+// server sends each Welcome{size, job nonce, mac}, its own HMAC over the
+// client's nonce, which the client checks. A Hello that cannot be admitted is
+// refused alone with Reject{code, verdict, message}: another job's (verdict
+// foreign: the client knocks again for foreignGrace, then fails naming both
+// jobs), one without the key, a rank present already, out of range or with
+// another size (final); the join goes on. At the join deadline the server
+// rejects everyone with a TimeoutError naming the PEs that never arrived. A
+// Hello arriving after the join completed, or while the server closes, gets
+// verdict retry: it is most likely the next run's rank reaching a server
+// that is still finalizing, so the client tries again until its own
+// deadline. Connections that do not start with a valid Knock are dropped
+// silently.
+//
+// Deaths during the join. A client that stops waiting on its own (deadline,
+// context) sends Leave before closing; an admitted connection that ends
+// without it is a death, and the server fails the join for everyone present
+// at once ("PE n died during init"). A client whose connection ends after
+// its Hello without any verdict knows that rank 0 died: a live server always
+// answers.
+//
+// Membership. The auth key is Config.JobKey, a secret of the job's
+// processes, or, without one, a hash of Config.JobID, which keeps jobs apart
+// but no attacker out. The key never travels; Session.DataSecret derives the
+// data connections' secret from it and the public job nonce. With Beacon,
+// rank 0 listens on an ephemeral loopback port, draws a fresh key, and tells
+// both to processes of its own user that ask on an abstract unix socket
+// named from the job identity (beacon.go).
 //
 // Collectives. Allgather and Barrier send Gather{req, op, seq, group,
 // members (sorted), data}, where seq counts this session's calls on group.
@@ -55,7 +77,9 @@
 //
 // Global exit. Exit{req, status} makes the server queue ExitNotice{status,
 // from} to every other rank still present; once those are written (at most
-// about one second) it answers ExitSent{req, delivered, total}. A client
+// about one second) it answers ExitSent{req, delivered, total, status}. Only
+// the first Exit is forwarded: a later one (two PEs exiting at once) waits
+// for the first one's notices and gets its status, so every PE ends with it. A client
 // runs OnGlobalExit on a goroutine of its own, so it runs even while the
 // application is blocked in a collective.
 //

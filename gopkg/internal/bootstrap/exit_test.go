@@ -42,7 +42,9 @@ func TestGlobalExitReachesRanksBlockedInCollectives(t *testing.T) {
 	// Ranks 1 and 2 block in a barrier rank 0 has not entered yet.
 	pending := pendingBarriers(sessions[1:])
 	start := time.Now()
-	require.NoError(t, sessions[0].GlobalExit(7))
+	status, err := sessions[0].GlobalExit(7)
+	require.NoError(t, err)
+	assert.Equal(t, 7, status)
 	assert.Less(t, time.Since(start), time.Second)
 	require.Eventually(t, func() bool { return len(exits.statuses(1)) == 1 && len(exits.statuses(2)) == 1 },
 		500*time.Millisecond, 2*time.Millisecond)
@@ -55,11 +57,14 @@ func TestGlobalExitReachesRanksBlockedInCollectives(t *testing.T) {
 	for range 2 {
 		require.NoError(t, <-pending)
 	}
-	// A second exit request does not call the callbacks again.
-	require.NoError(t, sessions[1].GlobalExit(9))
+	// A second exit request, with another status, notifies nobody and
+	// learns the first one's status: the job ends with that one.
+	status, err = sessions[1].GlobalExit(9)
+	require.NoError(t, err)
+	assert.Equal(t, 7, status)
 	time.Sleep(50 * time.Millisecond)
 	assert.Equal(t, []int{7}, exits.statuses(2))
-	assert.Equal(t, []int{9}, exits.statuses(0))
+	assert.Empty(t, exits.statuses(0))
 	closeAll(t, sessions)
 	done()
 }
@@ -83,7 +88,8 @@ func TestGlobalExitCallbackMayCloseTheSession(t *testing.T) {
 	pending := make(chan error, 1)
 	go func() { pending <- sessions[1].Barrier("world", nil) }()
 	time.Sleep(30 * time.Millisecond)
-	require.NoError(t, sessions[0].GlobalExit(3))
+	_, err := sessions[0].GlobalExit(3)
+	require.NoError(t, err)
 	select {
 	case err := <-closed:
 		assert.NoError(t, err)
@@ -92,12 +98,14 @@ func TestGlobalExitCallbackMayCloseTheSession(t *testing.T) {
 	}
 	requireCode(t, <-pending, errcode.BootstrapError, "closed")
 	require.NoError(t, sessions[0].Close())
-	requireCode(t, sessions[0].GlobalExit(1), errcode.BootstrapError, "closed")
+	_, err = sessions[0].GlobalExit(1)
+	requireCode(t, err, errcode.BootstrapError, "closed")
 	done()
 }
 
 func TestGlobalExitOfSizeOneJob(t *testing.T) {
 	sessions := joinAll(t, 1, nil)
-	require.NoError(t, sessions[0].GlobalExit(0))
+	_, err := sessions[0].GlobalExit(0)
+	require.NoError(t, err)
 	closeAll(t, sessions)
 }

@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"os"
@@ -144,4 +145,53 @@ func portFree(t testing.TB, addr string) {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "port of %s still taken", addr)
 	require.NoError(t, ln.Close())
+}
+
+// rawHello answers the challenge on conn as cfg's PE would, with the MAC
+// made by key (cfg's own key when nil), and returns the reader that holds the
+// server's answer.
+func rawHello(t testing.TB, conn net.Conn, cfg Config, key []byte) *bufio.Reader {
+	t.Helper()
+	_, err := conn.Write(encodeKnock())
+	require.NoError(t, err)
+	r := bufio.NewReader(conn)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	kind, payload, err := readFrame(r, maxHandshakeFrameLen)
+	require.NoError(t, err)
+	require.Equal(t, kindChallenge, kind)
+	ch, err := decodeChallenge(payload)
+	require.NoError(t, err)
+	_ = conn.SetReadDeadline(time.Time{})
+	if key == nil {
+		key = cfg.authKey()
+	}
+	nonce := newNonce()
+	hello := helloMsg{magic: protocolMagic, version: protocolVersion, rank: cfg.Rank, size: cfg.Size, jobID: cfg.JobID,
+		nonce: nonce, mac: helloMAC(key, ch.nonce, nonce, cfg.Rank, cfg.Size, cfg.JobID)}
+	_, err = conn.Write(hello.encode())
+	require.NoError(t, err)
+	return r
+}
+
+// dialEventually connects to addr once something listens there.
+func dialEventually(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	var c net.Conn
+	require.Eventually(t, func() bool {
+		var err error
+		c, err = net.Dial("tcp", addr)
+		return err == nil
+	}, 5*time.Second, 5*time.Millisecond)
+	return c
+}
+
+// readReject reads the server's answer on r and requires a Reject.
+func readReject(t testing.TB, r *bufio.Reader) rejectMsg {
+	t.Helper()
+	kind, payload, err := readFrame(r, maxHandshakeFrameLen)
+	require.NoError(t, err)
+	require.Equal(t, kindReject, kind)
+	m, err := decodeReject(payload)
+	require.NoError(t, err)
+	return m
 }

@@ -17,6 +17,18 @@ func Join(ctx context.Context, cfg Config) (*Session, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	if cfg.Beacon {
+		cfg.Addr = "127.0.0.1:0"
+		if cfg.Rank != 0 {
+			addr, key, err := askBeacon(ctx, &cfg, deadline)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Addr, cfg.JobKey = addr, key
+		} else if len(cfg.JobKey) == 0 {
+			cfg.JobKey = newNonce()
+		}
+	}
 	var srv *server
 	addr, clientDeadline, clientCtx := cfg.Addr, deadline, ctx
 	if cfg.Rank == 0 {
@@ -31,8 +43,16 @@ func Join(ctx context.Context, cfg Config) (*Session, error) {
 		stop := context.AfterFunc(ctx, func() { srv.failJoinFromContext(ctx) })
 		defer stop()
 		addr, clientDeadline = srv.dialAddr(cfg.Addr), deadline.Add(rank0HandshakeGrace)
+		if cfg.Beacon {
+			b, err := startBeacon(cfg.JobID, addr, cfg.JobKey)
+			if err != nil {
+				srv.shutdown()
+				return nil, err
+			}
+			defer b.stop() // once the join is over, nobody needs it
+		}
 	}
-	conn, r, err := connect(clientCtx, &cfg, addr, clientDeadline)
+	res, err := connect(clientCtx, &cfg, addr, clientDeadline)
 	if err != nil {
 		if srv != nil {
 			if ctx.Err() != nil {
@@ -47,13 +67,14 @@ func Join(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	s := &Session{
 		cfg:        cfg,
-		conn:       conn,
+		conn:       res.conn,
+		jobNonce:   res.jobNonce,
 		srv:        srv,
 		pending:    make(map[uint64]pendingReq),
 		seqs:       make(map[string]uint64),
 		lost:       make(map[int]bool),
 		readerDone: make(chan struct{}),
 	}
-	go s.readLoop(r)
+	go s.readLoop(res.r)
 	return s, nil
 }

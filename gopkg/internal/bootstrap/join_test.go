@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -111,38 +112,55 @@ func TestJoinBindFailureIsImmediate(t *testing.T) {
 	start := time.Now()
 	_, err = Join(context.Background(), cfg)
 	requireCode(t, err, errcode.BootstrapError, "address "+addr+" could not be bound")
-	assert.Less(t, time.Since(start), time.Second)
+	assert.Less(t, time.Since(start), 2*time.Second, "no more than a short look at who holds the address")
 	taken.Close()
 	done()
 }
 
-func TestJoinSizeMismatchFailsEveryone(t *testing.T) {
+// A PE with the wrong job size is refused alone; the job goes on.
+func TestJoinSizeMismatchIsRefusedAlone(t *testing.T) {
 	done := leakCheck(t)
 	addr := freeAddr(t)
-	cfgs := []Config{testConfig(addr, 0, 4), testConfig(addr, 1, 3)}
-	res := joinConcurrently(cfgs)
-	for _, j := range res {
-		requireCode(t, j.err, errcode.BootstrapError, "rank 1 says size 3, rank 0 says size 4")
-		assert.Less(t, j.elapsed, 2*time.Second)
+	s0 := make(chan joined, 1)
+	go func() {
+		s, err := Join(context.Background(), testConfig(addr, 0, 2))
+		s0 <- joined{s: s, err: err}
+	}()
+	bad := testConfig(addr, 1, 3)
+	bad.JoinTimeout = 2 * time.Second
+	_, err := Join(context.Background(), bad)
+	requireCode(t, err, errcode.BootstrapError, "PE 1 says the job has 3 PEs, PE 0 says 2")
+	s1, err := Join(context.Background(), testConfig(addr, 1, 2))
+	good := []joined{<-s0, {s: s1, err: err}}
+	for _, j := range good {
+		require.NoError(t, j.err)
 	}
+	closeAll(t, []*Session{good[0].s, good[1].s})
 	done()
 }
 
-func TestJoinDuplicateRankFailsEveryone(t *testing.T) {
+// A second process claiming a rank that is present is refused alone.
+func TestJoinDuplicateRankIsRefusedAlone(t *testing.T) {
 	done := leakCheck(t)
 	addr := freeAddr(t)
-	cfg0 := testConfig(addr, 0, 3)
 	s0 := make(chan joined, 1)
 	go func() {
-		s, err := Join(context.Background(), cfg0)
+		s, err := Join(context.Background(), testConfig(addr, 0, 3))
 		s0 <- joined{s: s, err: err}
 	}()
-	res := joinConcurrently([]Config{testConfig(addr, 2, 3), testConfig(addr, 2, 3)})
-	for _, j := range res {
-		requireCode(t, j.err, errcode.BootstrapError, "rank 2 joined twice")
-	}
+	c := dialEventually(t, addr)
+	time.Sleep(300 * time.Millisecond) // rank 0's own client, which dials as soon as it listens, is in
+	m := readReject(t, rawHello(t, c, testConfig(addr, 0, 3), nil))
+	assert.Contains(t, m.msg, "PE 0 of job (no job identity) is already present")
+	assert.Equal(t, verdictFinal, m.verdict)
+	c.Close()
+	res := joinConcurrently([]Config{testConfig(addr, 1, 3), testConfig(addr, 2, 3)})
 	j := <-s0
-	requireCode(t, j.err, errcode.BootstrapError, "rank 2 joined twice")
+	require.NoError(t, j.err)
+	for _, r := range res {
+		require.NoError(t, r.err)
+	}
+	closeAll(t, []*Session{j.s, res[0].s, res[1].s})
 	portFree(t, addr)
 	done()
 }
@@ -246,8 +264,8 @@ func TestForeignConnectionsAreIgnored(t *testing.T) {
 	require.NoError(t, err)
 	for _, c := range []net.Conn{junk, big, foreign} {
 		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		_, err := c.Read(make([]byte, 1))
-		assert.Error(t, err, "the server must drop a foreign connection")
+		_, err := io.Copy(io.Discard, c) // the challenge, then the end
+		assert.NoError(t, err, "the server must drop a foreign connection")
 		c.Close()
 	}
 	for _, err := range everyRank(sessions, func(s *Session) error { return s.Barrier("world", nil) }) {

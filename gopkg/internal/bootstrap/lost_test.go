@@ -88,7 +88,8 @@ func TestLostServerFailsEveryCollective(t *testing.T) {
 	assert.Less(t, time.Since(start), time.Second)
 	for _, s := range sessions[1:] {
 		requireCode(t, s.Barrier("world", nil), errcode.BootstrapError, "PE 0 of 3 was lost")
-		requireCode(t, s.GlobalExit(1), errcode.BootstrapError, "PE 0")
+		_, err := s.GlobalExit(1)
+		requireCode(t, err, errcode.BootstrapError, "PE 0")
 	}
 	assert.Eventually(t, func() bool { return len(lost.reports(1)) == 1 && len(lost.reports(2)) == 1 }, time.Second, 5*time.Millisecond)
 	assert.Equal(t, []int{0}, lost.reports(1))

@@ -8,59 +8,124 @@ import (
 // One struct per message kind with a payload; encode builds the whole frame,
 // decodeX parses a payload (never panicking on bad input).
 
+// encodeKnock is the client's first frame: the client speaks first, so a
+// server that expects something else (TLS) fails at once instead of waiting.
+func encodeKnock() []byte {
+	e := newFrame(kindKnock, 8)
+	e.u32(protocolMagic)
+	e.u32(protocolVersion)
+	return e.frame()
+}
+
+// decodeKnock returns the magic and version of a Knock.
+func decodeKnock(p []byte) (uint32, uint32, error) {
+	d := decoder{buf: p}
+	magic, version := d.u32(), d.u32()
+	return magic, version, d.finish()
+}
+
+// challengeMsg answers every connection the server accepts: the client
+// answers its nonce with an HMAC, and learns at once which job the server
+// serves.
+type challengeMsg struct {
+	magic, version uint32
+	nonce          []byte
+	jobID          string
+}
+
+func (m challengeMsg) encode() []byte {
+	e := newFrame(kindChallenge, 16+len(m.nonce)+len(m.jobID))
+	e.u32(m.magic)
+	e.u32(m.version)
+	e.bytes(m.nonce)
+	e.str(m.jobID)
+	return e.frame()
+}
+
+func decodeChallenge(p []byte) (challengeMsg, error) {
+	d := decoder{buf: p}
+	m := challengeMsg{magic: d.u32(), version: d.u32(), nonce: d.bytes(), jobID: d.str()}
+	return m, d.finish()
+}
+
 type helloMsg struct {
 	magic, version uint32
 	rank, size     int
+	jobID          string
+	nonce, mac     []byte
 }
 
 func (m helloMsg) encode() []byte {
-	e := newFrame(kindHello, 16)
+	e := newFrame(kindHello, 28+len(m.jobID)+len(m.nonce)+len(m.mac))
 	e.u32(m.magic)
 	e.u32(m.version)
 	e.u32(uint32(m.rank))
 	e.u32(uint32(m.size))
+	e.str(m.jobID)
+	e.bytes(m.nonce)
+	e.bytes(m.mac)
 	return e.frame()
 }
 
+// decodeHello reads magic and version first, so a Hello of another protocol
+// version is still recognised as ours (and answered) when the rest differs.
 func decodeHello(p []byte) (helloMsg, error) {
 	d := decoder{buf: p}
-	m := helloMsg{magic: d.u32(), version: d.u32(), rank: int(d.u32()), size: int(d.u32())}
+	m := helloMsg{magic: d.u32(), version: d.u32()}
+	if d.err != nil || m.version != protocolVersion {
+		return m, d.err
+	}
+	m.rank, m.size = int(d.u32()), int(d.u32())
+	m.jobID, m.nonce, m.mac = d.str(), d.bytes(), d.bytes()
 	return m, d.finish()
 }
 
-func encodeWelcome(size int) []byte {
-	e := newFrame(kindWelcome, 4)
-	e.u32(uint32(size))
+type welcomeMsg struct {
+	size     int
+	jobNonce []byte // the job's public nonce: data secrets derive from it
+	mac      []byte // rank 0's proof of the job key
+}
+
+func (m welcomeMsg) encode() []byte {
+	e := newFrame(kindWelcome, 12+len(m.jobNonce)+len(m.mac))
+	e.u32(uint32(m.size))
+	e.bytes(m.jobNonce)
+	e.bytes(m.mac)
 	return e.frame()
 }
 
-func decodeWelcome(p []byte) (int, error) {
+func decodeWelcome(p []byte) (welcomeMsg, error) {
 	d := decoder{buf: p}
-	size := int(d.u32())
-	return size, d.finish()
+	m := welcomeMsg{size: int(d.u32()), jobNonce: d.bytes(), mac: d.bytes()}
+	return m, d.finish()
 }
 
+// verdict tells a refused PE what to do next.
+type verdict uint8
+
+const (
+	verdictFinal   verdict = 0 // give up
+	verdictRetry   verdict = 1 // the server is busy with the previous run of this job: try again until the join deadline
+	verdictForeign verdict = 2 // the server serves another job: try again for foreignGrace, then give up
+)
+
 type rejectMsg struct {
-	code  int
-	retry bool // the server is busy with another job: try again until the join deadline
-	msg   string
+	code    int
+	verdict verdict
+	msg     string
 }
 
 func (m rejectMsg) encode() []byte {
 	e := newFrame(kindReject, 9+len(m.msg))
 	e.u32(uint32(int32(m.code)))
-	retry := uint8(0)
-	if m.retry {
-		retry = 1
-	}
-	e.u8(retry)
+	e.u8(uint8(m.verdict))
 	e.str(m.msg)
 	return e.frame()
 }
 
 func decodeReject(p []byte) (rejectMsg, error) {
 	d := decoder{buf: p}
-	m := rejectMsg{code: int(int32(d.u32())), retry: d.u8() != 0, msg: d.str()}
+	m := rejectMsg{code: int(int32(d.u32())), verdict: verdict(d.u8()), msg: d.str()}
 	return m, d.finish()
 }
 
@@ -223,22 +288,26 @@ func decodeExitNotice(p []byte) (exitMsg, error) {
 	return m, d.finish()
 }
 
+// exitSentMsg answers Exit. status is the job's exit status: the first
+// GlobalExit's, which may not be the caller's when two PEs exit at once.
 type exitSentMsg struct {
 	req              uint64
 	delivered, total int
+	status           int
 }
 
 func (m exitSentMsg) encode() []byte {
-	e := newFrame(kindExitSent, 16)
+	e := newFrame(kindExitSent, 24)
 	e.u64(m.req)
 	e.u32(uint32(m.delivered))
 	e.u32(uint32(m.total))
+	e.u64(uint64(int64(m.status)))
 	return e.frame()
 }
 
 func decodeExitSent(p []byte) (exitSentMsg, error) {
 	d := decoder{buf: p}
-	m := exitSentMsg{req: d.u64(), delivered: int(d.u32()), total: int(d.u32())}
+	m := exitSentMsg{req: d.u64(), delivered: int(d.u32()), total: int(d.u32()), status: int(int64(d.u64()))}
 	return m, d.finish()
 }
 

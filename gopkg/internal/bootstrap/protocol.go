@@ -7,8 +7,10 @@ import (
 // Wire constants. A frame is a 4-byte big-endian length (of what follows),
 // a 1-byte message kind and the kind's payload; see doc.go.
 const (
-	protocolMagic   uint32 = 0x53484d42 // "SHMB": the first word of every Hello
-	protocolVersion uint32 = 1
+	protocolMagic uint32 = 0x53484d42 // "SHMB": the first word of every Hello
+	// v2: the server opens with a Challenge; Hello and Welcome carry the
+	// job identity and HMACs proving the job key (see doc.go, "Membership").
+	protocolVersion uint32 = 2
 
 	frameHeaderLen = 5 // length word + kind byte
 
@@ -20,6 +22,9 @@ const (
 	maxHandshakeFrameLen = 64 << 10
 	maxGroupNameLen      = 4096
 	maxRanks             = 1 << 20 // ranks travel as uint32; this keeps per-rank tables sane
+	maxJobIDLen          = 1024
+	nonceLen             = 32 // challenge, client and job nonces
+	macLen               = 32 // HMAC-SHA256
 )
 
 // msgKind is the kind byte of a frame. "c>s" travels from a client to rank
@@ -27,9 +32,9 @@ const (
 type msgKind uint8
 
 const (
-	kindHello      msgKind = iota + 1 // c>s magic, version, rank, size
-	kindWelcome                       // s>c every rank has joined: size
-	kindReject                        // s>c join refused: code, retry flag, message
+	kindHello      msgKind = iota + 1 // c>s magic, version, rank, size, job id, nonce, mac
+	kindWelcome                       // s>c every rank has joined: size, job nonce, mac
+	kindReject                        // s>c join refused: code, verdict, message
 	kindGather                        // c>s req, op, seq, group, members, data
 	kindGatherDone                    // s>c req, then (rank, data) of every member
 	kindGatherFail                    // s>c req, code, message
@@ -41,6 +46,8 @@ const (
 	kindLeave                         // c>s req: graceful leave
 	kindLeaveAck                      // s>c req
 	kindShutdown                      // s>c the server is closing after its own graceful leave
+	kindChallenge                     // s>c answer to Knock: magic, version, nonce, job id
+	kindKnock                         // c>s first frame of every connection: magic, version
 )
 
 // opKind tells apart the collectives that share the gather machinery, so a
@@ -80,6 +87,14 @@ const (
 	exitReplyGrace    = 500 * time.Millisecond // client waits this much longer for the server's tally
 	abandonGrace      = 500 * time.Millisecond // after a timeout, time for the server's detailed reason
 	helloIdleTimeout  = 10 * time.Second       // a connection that stays silent after the join is dropped
-	writeTimeout      = 10 * time.Second       // bound on one write to a peer that stopped reading
-	shutdownFlush     = time.Second            // server Close: time for the last frames to go out
+	// foreignGrace is how long a PE keeps knocking at a rendezvous that
+	// serves another job: long enough for that job's rank 0 to finish
+	// closing when jobs run one after the other, short enough that two jobs
+	// started on one address fail with a clear error instead of hanging.
+	foreignGrace = 3 * time.Second
+	// giveUpWrite bounds the goodbye a PE sends when it stops waiting in the
+	// join, so that rank 0 does not take it for dead.
+	giveUpWrite   = 200 * time.Millisecond
+	writeTimeout  = 10 * time.Second // bound on one write to a peer that stopped reading
+	shutdownFlush = time.Second      // server Close: time for the last frames to go out
 )

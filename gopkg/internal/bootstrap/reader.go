@@ -43,7 +43,7 @@ func (s *Session) dispatch(kind msgKind, payload []byte) error {
 		if err != nil {
 			return err
 		}
-		s.deliver(m.req, reply{delivered: m.delivered, total: m.total})
+		s.deliver(m.req, reply{delivered: m.delivered, total: m.total, status: m.status})
 	case kindLeaveAck:
 		req, err := decodeReq(payload)
 		if err != nil {

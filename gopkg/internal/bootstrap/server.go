@@ -30,16 +30,23 @@ type peer struct {
 	rank int  // -1 until its Hello was accepted
 	left bool // sent Leave: its drop is no loss
 	lost bool // dropped without Leave
+
+	challenge   []byte // the nonce this connection's Hello must answer
+	clientNonce []byte // the Hello's nonce, which the Welcome answers
+	gaveUp      bool   // said during the join that it stops waiting: its drop is no death
 }
 
 // server is rank 0's rendezvous and control plane. All state is guarded by
 // mu; handlers never block under it (sends go through the peers' queues).
 type server struct {
-	size    int
-	addr    string // as configured, for messages
-	ln      net.Listener
-	started time.Time
-	joinAt  time.Time // when a join still missing ranks fails
+	size     int
+	addr     string // as configured, for messages
+	jobID    string
+	authKey  []byte
+	jobNonce []byte // public; with the job key it makes the data secret
+	ln       net.Listener
+	started  time.Time
+	joinAt   time.Time // when a join still missing ranks fails
 
 	mu        sync.Mutex
 	phase     serverPhase
@@ -55,6 +62,8 @@ type server struct {
 	othersOut chan struct{}  // closed once departed == size-1
 	outClosed bool
 
+	exitSt *exitState // the first GlobalExit: it decides every PE's status
+
 	joinErr    *errcode.Error
 	onJoinFail func()
 	closing    chan struct{}
@@ -68,6 +77,15 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	lc := net.ListenConfig{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	ln, err := lc.Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
+		if other, ok := probeRendezvous(cfg.Addr); ok {
+			if other != cfg.JobID {
+				return nil, bootstrapErr("address %s could not be bound: the rendezvous of another job, %s, runs there "+
+					"(this PE 0 is of job %s); give each job its own address (SHMEM_IP_PORT, MASTER_PORT)",
+					cfg.Addr, jobName(other), jobName(cfg.JobID))
+			}
+			return nil, bootstrapErr("address %s could not be bound: another PE 0 of job %s serves there "+
+				"(two PEs with rank 0, or the previous run still finalizing)", cfg.Addr, jobName(cfg.JobID))
+		}
 		return nil, bootstrapErr("address %s could not be bound: %v", cfg.Addr, err)
 	}
 	if cfg.ServerTLS != nil {
@@ -76,6 +94,9 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	s := &server{
 		size:       cfg.Size,
 		addr:       cfg.Addr,
+		jobID:      cfg.JobID,
+		authKey:    cfg.authKey(),
+		jobNonce:   newNonce(),
 		ln:         ln,
 		started:    time.Now(),
 		joinAt:     deadline,
@@ -93,6 +114,32 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
+}
+
+// probeTimeout bounds the question: a rendezvous answers a Knock at once.
+const probeTimeout = 500 * time.Millisecond
+
+// probeRendezvous asks whoever holds addr whether it is a shmem rendezvous,
+// and of which job, so that a PE 0 that cannot bind can say why.
+func probeRendezvous(addr string) (string, bool) {
+	conn, err := net.DialTimeout("tcp", addr, probeTimeout)
+	if err != nil {
+		return "", false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+	if _, err := conn.Write(encodeKnock()); err != nil {
+		return "", false
+	}
+	kind, payload, err := readFrame(conn, maxHandshakeFrameLen)
+	if err != nil || kind != kindChallenge {
+		return "", false
+	}
+	ch, err := decodeChallenge(payload)
+	if err != nil || ch.magic != protocolMagic {
+		return "", false
+	}
+	return ch.jobID, true
 }
 
 // dialAddr is where rank 0's own client connects: the configured host (so a

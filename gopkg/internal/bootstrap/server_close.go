@@ -1,6 +1,10 @@
 package bootstrap
 
-import "time"
+import (
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+)
 
 // departLocked counts a rank other than 0 that is gone for good.
 func (s *server) departLocked(rank int) {
@@ -69,6 +73,17 @@ func (s *server) close(graceful bool) {
 		for _, p := range s.peers {
 			if !p.left && !p.lost {
 				p.q.push(frameOf(bye))
+			}
+		}
+	}
+	if graceful {
+		// Connections still in their handshake are the next run's PEs: tell
+		// them to come back, lest they take the silence for PE 0's death.
+		busy := rejectMsg{code: errcode.BootstrapError, verdict: verdictRetry,
+			msg: bootstrapErr("PE 0 at %s is closing the previous run of job %s", s.addr, jobName(s.jobID)).Msg}.encode()
+		for p := range s.conns {
+			if p.rank < 0 {
+				p.q.push(frameOf(busy))
 			}
 		}
 	}

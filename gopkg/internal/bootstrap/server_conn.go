@@ -23,23 +23,34 @@ func (s *server) serve(p *peer) {
 	s.mu.Unlock()
 	_ = p.conn.SetReadDeadline(helloBy)
 	kind, payload, err := readFrame(r, maxHandshakeFrameLen) // a TLS handshake happens inside
+	if err != nil || kind != kindKnock {
+		s.forget(p)
+		return
+	}
+	magic, version, err := decodeKnock(payload)
+	if err != nil || magic != protocolMagic {
+		s.forget(p) // not one of ours: a port scanner, a health check
+		return
+	}
+	if version != protocolVersion {
+		p.q.push(frameOf(rejectMsg{code: errcode.BootstrapError,
+			msg: fmt.Sprintf("a PE speaks bootstrap protocol v%d, PE 0 speaks v%d: mixed shmem versions", version, protocolVersion)}.encode()))
+		s.forget(p)
+		return
+	}
+	p.challenge = newNonce()
+	p.q.push(frameOf(challengeMsg{magic: protocolMagic, version: protocolVersion, nonce: p.challenge, jobID: s.jobID}.encode()))
+	kind, payload, err = readFrame(r, maxHandshakeFrameLen)
 	if err != nil || kind != kindHello {
 		s.forget(p)
 		return
 	}
 	h, err := decodeHello(payload)
-	if err != nil || h.magic != protocolMagic {
-		s.forget(p) // not one of ours: a port scanner, a health check
-		return
-	}
-	s.mu.Lock()
-	if h.version != protocolVersion {
-		p.q.push(frameOf(rejectMsg{code: errcode.BootstrapError,
-			msg: fmt.Sprintf("rank %d speaks bootstrap protocol v%d, rank 0 speaks v%d", h.rank, h.version, protocolVersion)}.encode()))
-		s.mu.Unlock()
+	if err != nil || h.magic != protocolMagic || h.version != protocolVersion {
 		s.forget(p)
 		return
 	}
+	s.mu.Lock()
 	admitted := s.admitLocked(p, h)
 	s.mu.Unlock()
 	if !admitted {
@@ -69,6 +80,9 @@ func (s *server) forget(p *peer) {
 func (s *server) handle(p *peer, kind msgKind, payload []byte) error {
 	s.mu.Lock()
 	phase := s.phase
+	if phase == phaseJoining && kind == kindLeave {
+		p.gaveUp = true
+	}
 	s.mu.Unlock()
 	switch phase {
 	case phaseJoining:
@@ -114,11 +128,16 @@ func (s *server) connEnded(p *peer, cause error) {
 	defer s.mu.Unlock()
 	delete(s.conns, p)
 	switch {
-	case s.phase == phaseJoining:
-		// It gave up (its own deadline or context) or died: it may come back
-		// before the deadline, else the timeout names it.
+	case s.phase == phaseJoining && p.gaveUp:
+		// It gave up (its own deadline or context): it may come back before
+		// the deadline, else the timeout names it.
 		s.peers[p.rank] = nil
 		s.gaveUp[p.rank] = true
+	case s.phase == phaseJoining:
+		// Died while waiting for the others: the job cannot start, and the
+		// ones present need not wait for the join timeout to learn it.
+		s.failJoinLocked(bootstrapErr("PE %d of %d died during init: its connection to the rendezvous dropped before every PE arrived",
+			p.rank, s.size))
 	case s.phase != phaseRunning || p.left || p.lost:
 	default:
 		s.peerLostLocked(p)
@@ -162,13 +181,39 @@ func (s *server) leave(p *peer, req uint64) {
 	s.departLocked(p.rank)
 }
 
+// exitState is the job's first GlobalExit. A later one, even with another
+// status, only waits for the first one's notices to go out and learns its
+// status: every PE ends with the status of the first.
+type exitState struct {
+	status           int
+	done             chan struct{} // closed once the notices are written or exitDeliveryBound passed
+	delivered, total int           // set before done closes
+}
+
 // exit forwards a GlobalExit to every other rank still present and, once the
 // notices are written (or exitDeliveryBound passed), tells the caller how
-// many went out.
+// many went out and the status that won.
 func (s *server) exit(p *peer, m exitMsg) {
+	s.mu.Lock()
+	if st := s.exitSt; st != nil {
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			reply := exitSentMsg{req: m.req, status: st.status}
+			select {
+			case <-st.done:
+				reply.delivered, reply.total = st.delivered, st.total
+			case <-s.closing:
+			}
+			p.q.push(frameOf(reply.encode()))
+		}()
+		return
+	}
+	st := &exitState{status: m.status, done: make(chan struct{})}
+	s.exitSt = st
 	notice := exitMsg{status: m.status, from: p.rank}.encodeNotice()
 	var sent []chan struct{}
-	s.mu.Lock()
 	for _, q := range s.peers {
 		if q == nil || q == p || q.left || q.lost {
 			continue
@@ -196,6 +241,8 @@ func (s *server) exit(p *peer, m exitMsg) {
 				break wait
 			}
 		}
-		p.q.push(frameOf(exitSentMsg{req: m.req, delivered: delivered, total: len(sent)}.encode()))
+		st.delivered, st.total = delivered, len(sent)
+		close(st.done)
+		p.q.push(frameOf(exitSentMsg{req: m.req, delivered: delivered, total: len(sent), status: m.status}.encode()))
 	}()
 }

@@ -2,37 +2,51 @@ package bootstrap
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // admitLocked decides on a Hello. It returns false when the connection is
-// to be dropped (after any Reject queued for it).
+// to be dropped (after any Reject queued for it). A Hello that cannot be
+// admitted is refused alone: whoever sent it, the job goes on.
 func (s *server) admitLocked(p *peer, h helloMsg) bool {
-	switch {
-	case s.phase == phaseRunning:
-		// Most likely the next job of the same ranks, started while this one
-		// is finalizing: the client retries until this server is gone.
-		p.q.push(frameOf(rejectMsg{code: errcode.BootstrapError, retry: true,
-			msg: bootstrapErr("PE 0 at %s still runs a job whose %d PEs have all joined (PE %d of %d came late, or twice)",
-				s.addr, s.size, h.rank, h.size).Msg}.encode()))
-		return false
-	case s.phase != phaseJoining:
+	refuse := func(v verdict, err *errcode.Error) bool {
+		p.q.push(frameOf(rejectMsg{code: err.Code, verdict: v, msg: err.Msg}.encode()))
 		return false
 	}
-	p.rank = h.rank // so failJoinLocked tells this connection too
+	if h.jobID != s.jobID {
+		return refuse(verdictForeign, bootstrapErr("PE %d of job %s reached the rendezvous of another job, %s, at %s: "+
+			"two jobs use one address; give each job its own (SHMEM_IP_PORT, MASTER_PORT)",
+			h.rank, jobName(h.jobID), jobName(s.jobID), s.addr))
+	}
+	if !hmac.Equal(h.mac, helloMAC(s.authKey, p.challenge, h.nonce, h.rank, h.size, h.jobID)) {
+		return refuse(verdictFinal, bootstrapErr("a process claiming PE %d could not prove that it belongs to job %s "+
+			"(it does not know the job key, SHMEM_JOB_KEY): refused", h.rank, jobName(s.jobID)))
+	}
+	switch s.phase {
+	case phaseRunning:
+		// Most likely the next run of the same job's ranks, started while this
+		// one is finalizing: the client retries until this server is gone.
+		return refuse(verdictRetry, bootstrapErr("PE 0 at %s still runs a job whose %d PEs have all joined (PE %d of %d came late, or twice)",
+			s.addr, s.size, h.rank, h.size))
+	case phaseClosing:
+		return refuse(verdictRetry, bootstrapErr("PE 0 at %s is closing the previous run of job %s", s.addr, jobName(s.jobID)))
+	case phaseFailed:
+		return refuse(verdictFinal, s.joinErr)
+	}
 	switch {
 	case h.size != s.size:
-		s.failJoinLocked(bootstrapErr("rank %d says size %d, rank 0 says size %d", h.rank, h.size, s.size))
-		return false
+		return refuse(verdictFinal, bootstrapErr("PE %d says the job has %d PEs, PE 0 says %d: refused, the job goes on without it",
+			h.rank, h.size, s.size))
 	case h.rank < 0 || h.rank >= s.size:
-		s.failJoinLocked(bootstrapErr("rank %d is out of range for size %d", h.rank, s.size))
-		return false
+		return refuse(verdictFinal, bootstrapErr("rank %d is out of range for size %d: refused, the job goes on without it", h.rank, s.size))
 	case s.peers[h.rank] != nil:
-		s.failJoinLocked(bootstrapErr("rank %d joined twice", h.rank))
-		return false
+		return refuse(verdictFinal, bootstrapErr("PE %d of job %s is already present: a second process claiming it was refused",
+			h.rank, jobName(s.jobID)))
 	}
+	p.rank, p.clientNonce = h.rank, h.nonce
 	s.peers[h.rank] = p
 	for _, q := range s.peers {
 		if q == nil {
@@ -41,9 +55,9 @@ func (s *server) admitLocked(p *peer, h helloMsg) bool {
 	}
 	s.phase = phaseRunning
 	s.joinTimer.Stop()
-	welcome := encodeWelcome(s.size)
 	for _, q := range s.peers {
-		q.q.push(frameOf(welcome))
+		mac := welcomeMAC(s.authKey, q.challenge, q.clientNonce, q.rank, s.size, s.jobNonce)
+		q.q.push(frameOf(welcomeMsg{size: s.size, jobNonce: s.jobNonce, mac: mac}.encode()))
 	}
 	s.checkOthersOutLocked()
 	return true
@@ -61,9 +75,7 @@ func (s *server) failJoinLocked(err *errcode.Error) {
 	s.ln.Close()
 	reject := rejectMsg{code: err.Code, msg: err.Msg}.encode()
 	for p := range s.conns {
-		if p.rank >= 0 {
-			p.q.push(frameOf(reject))
-		}
+		p.q.push(frameOf(reject)) // the ones still in their handshake too: they answer the challenge, then read it
 		p.q.drain()
 	}
 	s.onJoinFail()

@@ -1,9 +1,7 @@
 package bootstrap
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -26,16 +24,9 @@ func TestServerSurvivesARogueClient(t *testing.T) {
 		s, err := Join(context.Background(), cfg)
 		s0 <- joined{s: s, err: err}
 	}()
-	var rogue net.Conn
-	require.Eventually(t, func() bool {
-		var err error
-		rogue, err = net.Dial("tcp", addr)
-		return err == nil
-	}, 2*time.Second, 5*time.Millisecond)
+	rogue := dialEventually(t, addr)
 	defer rogue.Close()
-	_, err := rogue.Write(helloMsg{magic: protocolMagic, version: protocolVersion, rank: 1, size: 2}.encode())
-	require.NoError(t, err)
-	r := bufio.NewReader(rogue)
+	r := rawHello(t, rogue, testConfig(addr, 1, 2), nil)
 	kind, _, err := readFrame(r, maxFrameLen)
 	require.NoError(t, err)
 	require.Equal(t, kindWelcome, kind)

@@ -16,6 +16,8 @@ type Session struct {
 	conn net.Conn
 	srv  *server // rank 0 only
 
+	jobNonce []byte // from the Welcome
+
 	writeMu sync.Mutex // one frame at a time on conn
 
 	mu           sync.Mutex
@@ -47,10 +49,21 @@ type reply struct {
 	ranks            []int    // GatherDone
 	data             [][]byte // GatherDone, parallel to ranks
 	delivered, total int      // ExitSent
+	status           int      // ExitSent: the status every PE ends with
 }
 
 // Rank is this PE's world rank.
 func (s *Session) Rank() int { return s.cfg.Rank }
+
+// DataSecret is the secret the job's data connections prove, derived from
+// the job key, so that no frame carries it; nil when the job has no key
+// (the caller then distributes one of its own over the rendezvous).
+func (s *Session) DataSecret() []byte {
+	if len(s.cfg.JobKey) == 0 {
+		return nil
+	}
+	return dataSecret(s.cfg.JobKey, s.jobNonce)
+}
 
 // Size is the number of PEs in the job.
 func (s *Session) Size() int { return s.cfg.Size }

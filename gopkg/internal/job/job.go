@@ -103,13 +103,14 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if created != nil {
 		created()
 	}
-	if opts.Addr == "" && opts.Size > 1 {
+	if opts.Addr == "" && opts.Size > 1 && !opts.LocalDiscovery {
 		return nil, errcode.New(errcode.BootstrapError,
 			"no rendezvous address for %d PEs: set attributes with shmem_set_attributes, SHMEM_IP_PORT, "+
-				"SHMEM_MASTER_ADDR/SHMEM_MASTER_PORT or MASTER_ADDR/MASTER_PORT", opts.Size)
+				"SHMEM_MASTER_ADDR/SHMEM_MASTER_PORT or MASTER_ADDR/MASTER_PORT (an mpirun or srun job whose PEs all "+
+				"run on one host needs none)", opts.Size)
 	}
 	addr := opts.Addr
-	if opts.Size == 1 {
+	if opts.Size == 1 || (addr == "" && opts.LocalDiscovery) {
 		// A job of one meets nobody: serve on an ephemeral loopback port
 		// rather than claim an address another job may be using.
 		addr = "127.0.0.1:0"
@@ -123,6 +124,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
 		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
+		JobID: opts.JobID, JobKey: opts.JobKey, Beacon: opts.Size > 1 && opts.Addr == "" && opts.LocalDiscovery,
 		OnGlobalExit: func(status int) { j.exitOnNotice(status, onGlobalExit) },
 		OnPeerLost:   j.peerLost,
 	})
@@ -152,7 +154,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 // anything behind: segments have no name, see package heap.)
 func (j *Job) mapPeers(tr *startTrace) error {
 	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Handle, MemSize: j.opts.MemSize}
-	if j.opts.Rank == 0 {
+	// With a job key every PE derives the data secret, so it never travels;
+	// without one rank 0 makes one and hands it to the PEs that joined.
+	derived := j.sess.DataSecret()
+	if j.opts.Rank == 0 && derived == nil {
 		me.Secret = newSecret()
 	}
 	blob, _ := json.Marshal(me)
@@ -214,6 +219,9 @@ func (j *Job) mapPeers(tr *startTrace) error {
 		}
 	}
 	j.secret = infos[0].Secret
+	if derived != nil {
+		j.secret = derived
+	}
 	if err := j.sess.Barrier("init/mapped", nil); err != nil {
 		return errcode.Wrap(errcode.BootstrapError, err, "waiting for every PE to map the heaps")
 	}
@@ -339,14 +347,17 @@ func (j *Job) exitNow(status int, notify func(int)) {
 func (j *Job) exitOnNotice(status int, notify func(int)) {
 	j.exiting.Store(true)
 	if s := j.sessForExit.Load(); s != nil && j.opts.Rank == 0 {
-		_ = s.GlobalExit(status)
+		status, _ = s.GlobalExit(status)
 	}
 	j.exitNow(status, notify)
 }
 
 // GlobalExit makes every PE of the job exit with status, this one last.
+// When several PEs call it at once, every PE ends with the first one's
+// status, which the rendezvous decides.
 func (j *Job) GlobalExit(status int) {
-	if err := j.sess.GlobalExit(status); err != nil {
+	status, err := j.sess.GlobalExit(status)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "shmem: global exit could not reach every PE: %v\n", err)
 	}
 	j.exitNow(status, nil)

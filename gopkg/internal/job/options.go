@@ -32,6 +32,12 @@ type Options struct {
 	// LogInfo), from the goroutine that called Start or Finalize only; nil:
 	// none. The facade passes them to the "shmem" logger.
 	Log func(level int, msg string)
+
+	JobID  string // the job's identity from its launcher ("" none): PEs of other jobs are refused
+	JobKey []byte // the job's shared secret (nil none): PEs that do not know it are refused
+	// LocalDiscovery: with no Addr, the PEs (all on this host) find rank 0
+	// on their own, through an abstract unix socket named from JobID.
+	LocalDiscovery bool
 }
 
 const defaultTimeout = 120 * time.Second
@@ -46,6 +52,8 @@ func (o *Options) validate() error {
 		return errcode.New(errcode.InvalidValue, "mem_size must be positive")
 	case o.Rank >= o.Size:
 		return errcode.New(errcode.InvalidParam, "mype %d is not below npes %d", o.Rank, o.Size)
+	case o.LocalDiscovery && o.JobID == "" && o.Addr == "" && o.Size > 1:
+		return errcode.New(errcode.InvalidParam, "finding the other PEs without an address needs a job identity from the launcher")
 	case o.Engine != EngineMTE && o.Engine != EngineSDMA && o.Engine != EngineROCE && o.Engine != EngineUDMA:
 		return errcode.New(errcode.InvalidValue, "data_op_engine_type %d is not MTE(1), SDMA(2), ROCE(4) or UDMA(8)", o.Engine)
 	}
