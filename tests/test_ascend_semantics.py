@@ -36,16 +36,3 @@ def test_ascend_unique_id_test_program_runs(tmp_path):
     for pe in spmd.run_module(2, "ascend_port_uid", env=env, timeout=120):
         assert "test.py running success!" in pe.stdout
     assert len((tmp_path / "uid").read_bytes()) == 136, "Ascend's aclshmemx_uniqueid_t size"
-
-
-def test_e2_example_runs_under_shmemrun():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    example = Path(__file__).resolve().parent.parent / "examples" / "ascend_e2.py"
-    done = subprocess.run([sys.executable, "-m", "shmem.run", "-n", "3", sys.executable, str(example)],
-                          capture_output=True, text=True, timeout=120, cwd="/", stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stdout + done.stderr
-    for pe in range(3):
-        assert f"PE {pe} of 3: typed put, strided put and put-with-signal arrived" in done.stdout

@@ -21,6 +21,7 @@ EXPECTED = {
     "stencil2d.py": (r"PE 0: 200 steps on a 64x64 plate over 4 PEs match the serial result", 1),
     "pipeline_signals.py": (r"PE 3: consumed and checked 200 items that passed 2 middle stages", 1),
     "kv_shuffle.py": (r"PE \d: \d+ tokens; sent \d+ blocks, received \d+; caches match the golden replay", NPES),
+    "ascend_e2.py": (r"PE \d of 4: typed put, strided put and put-with-signal arrived", NPES),
 }
 
 

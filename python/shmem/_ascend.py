@@ -14,6 +14,7 @@ from ._attrs import InitAttr
 from ._buffers import LocalBuffer
 from ._core import raw
 from ._errors import (
+    FAILURES,
     SHMEM_INVALID_PARAM,
     SHMEM_INVALID_VALUE,
     SHMEM_MALLOC_FAILED,
@@ -62,12 +63,12 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
             if src.__class__ is int and elem_size.__class__ is int and 0 <= elem_size <= _INT64_MAX // width:
                 try:
                     fn(dst, src, elem_size * width, pe)
-                except RuntimeError as exc:
+                except FAILURES as exc:
                     raise from_runtime(exc) from None
             elif src.__class__ is int:
                 try:
                     fn(dst, src, _bytes_of(elem_size, width, "elem_size"), pe)
-                except RuntimeError as exc:
+                except FAILURES as exc:
                     raise from_runtime(exc) from None
             else:
                 _rma._move(fn, dst, src, _bytes_of(elem_size, width, "elem_size"), pe, False, nbi)
@@ -76,12 +77,12 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
             if dst.__class__ is int and elem_size.__class__ is int and 0 <= elem_size <= _INT64_MAX // width:
                 try:
                     fn(dst, src, elem_size * width, pe)
-                except RuntimeError as exc:
+                except FAILURES as exc:
                     raise from_runtime(exc) from None
             elif dst.__class__ is int:
                 try:
                     fn(dst, src, _bytes_of(elem_size, width, "elem_size"), pe)
-                except RuntimeError as exc:
+                except FAILURES as exc:
                     raise from_runtime(exc) from None
             else:
                 _rma._move(fn, dst, src, _bytes_of(elem_size, width, "elem_size"), pe, True, nbi)
@@ -102,7 +103,7 @@ def _make_sized_signal(bits: int, nbi: bool) -> Any:
         if src.__class__ is int and nelems.__class__ is int and 0 <= nelems <= most:
             try:
                 _put_signal(dst, src, nelems * width, sig, signal, sig_op, pe, flag)
-            except RuntimeError as exc:
+            except FAILURES as exc:
                 raise from_runtime(exc) from None
             return
         nbytes = _bytes_of(nelems, width, "nelems")
@@ -132,7 +133,7 @@ def _make_strided(size: int, put: bool, name: str) -> Any:
                     contiguous(dest, source, nelems * size, pe)  # no gaps: a plain put or get
                 else:
                     fn(dest, source, dst, sst, nelems, size, pe)
-            except RuntimeError as exc:
+            except FAILURES as exc:
                 raise from_runtime(exc) from None
             except OverflowError:
                 raise ShmemError(SHMEM_INVALID_PARAM, f"{name}: a value does not fit 64 bits") from None
@@ -146,7 +147,7 @@ def _make_strided(size: int, put: bool, name: str) -> Any:
                 fn(dest, buf.address, dst, sst, nelems, size, pe)
             else:
                 fn(buf.address, source, dst, sst, nelems, size, pe)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
         except OverflowError:
             raise ShmemError(SHMEM_INVALID_PARAM, f"{name}: a value does not fit 64 bits") from None

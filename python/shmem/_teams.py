@@ -61,7 +61,7 @@ def team_split_strided(parent: int, start: int, stride: int, size: int) -> int:
     error code (-1 for arguments that do not fit the parent), logged."""
     try:
         return api.TeamSplitStrided(parent, start, stride, size)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         err = from_runtime(exc)
         logger.error("team_split_strided(%r, %r, %r, %r): %s", parent, start, stride, size, err)
         return err.code
