@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds shmem from this checkout and installs it into a fresh virtualenv (.venv), with what the tests need.
-# Needs: Go >= 1.26 and CPython >= 3.9 on PATH; everything else it installs itself.
+# Needs: Go >= 1.26 and CPython >= 3.10 on PATH; everything else (zig as the C compiler of the wheel, too) it
+# installs itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -11,8 +12,32 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff
-# A wheel, then an install of that wheel: what a user gets from `pip install shmem-*.whl`.
-rm -rf dist
-.venv/bin/python -m pip wheel -q --no-deps -w dist .
-.venv/bin/python -m pip install -q --force-reinstall --no-deps dist/shmem-*.whl
+# The portable wheel for the venv's Python (scripts/build_wheels.sh: from the sdist, zig cc, manylinux, checked),
+# then an install of that wheel: what a user gets from `pip install shmem-*.whl`. Skipped when nothing that goes
+# into the wheel changed since the installed one was built: the inputs' hash is kept beside the venv.
+build_inputs_hash() {
+    local files=(gopkg native python setup.py pyproject.toml MANIFEST.in LICENSE README.md go.mod go.sum
+        scripts/gopy_build.py scripts/zigcc scripts/build_wheels.sh)
+    {
+        .venv/bin/python -VV
+        go version
+        if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+            git ls-files -co --exclude-standard -- "${files[@]}"
+        else
+            find "${files[@]}" -type f ! -name '*.so' ! -path '*/__pycache__/*' 2>/dev/null
+        fi | LC_ALL=C sort | while IFS= read -r f; do [ -f "$f" ] && sha256sum "$f"; done
+    } | sha256sum | cut -d' ' -f1
+}
+stamp=.venv/shmem-build-inputs.sha256
+inputs=$(build_inputs_hash)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && (cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem') 2>/dev/null; then
+    echo "shmem in .venv is up to date (built from the same sources, $inputs); not rebuilding"
+else
+    rm -f "$stamp"
+    echo "building the shmem wheel (a few minutes: Go and the CPython extension)"
+    bash scripts/build_wheels.sh "$(pwd)/.venv/bin/python"
+    tag=$(.venv/bin/python -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+    .venv/bin/python -m pip install -q --force-reinstall --no-deps dist/shmem-*-"$tag"-"$tag"-*manylinux*.whl
+    echo "$inputs" >"$stamp"
+fi
 echo "installed into $(pwd)/.venv: $(cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem; print(shmem.shmem_info_get_name())')"
