@@ -45,7 +45,7 @@ mkdir -p "$out"
 # Every wheel is built from the sdist, as pip does for a user without a wheel: that also proves the sdist builds.
 say "sdist"
 rm -f "$out"/shmem-*.tar.gz
-"$tools/bin/python" -m build -q --sdist -o "$out" . >/dev/null
+"$tools/bin/python" -m build --sdist -o "$out" . >/dev/null
 sdist=$(ls "$out"/shmem-*.tar.gz)
 
 for v in "${versions[@]}"; do
