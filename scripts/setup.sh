@@ -9,7 +9,8 @@ command -v go >/dev/null || { echo "shmem needs the Go toolchain (>= 1.26) on PA
 if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3-venv
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+[ -x .venv/bin/python ] || { echo "== setup: creating the virtualenv .venv with $PY"; "$PY" -m venv .venv; }
+echo "== setup: installing the test tools into .venv (pip, pytest, NumPy, cryptography, ruff)"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff
 # The portable wheel for the venv's Python (scripts/build_wheels.sh: from the sdist, zig cc, manylinux, checked),
@@ -25,19 +26,19 @@ build_inputs_hash() {
             git ls-files -co --exclude-standard -- "${files[@]}"
         else
             find "${files[@]}" -type f ! -name '*.so' ! -path '*/__pycache__/*' 2>/dev/null
-        fi | LC_ALL=C sort | while IFS= read -r f; do [ -f "$f" ] && sha256sum "$f"; done
+        fi | LC_ALL=C sort | while IFS= read -r f; do if [ -f "$f" ]; then sha256sum "$f"; fi; done
     } | sha256sum | cut -d' ' -f1
 }
 stamp=.venv/shmem-build-inputs.sha256
 inputs=$(build_inputs_hash)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] && (cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem') 2>/dev/null; then
-    echo "shmem in .venv is up to date (built from the same sources, $inputs); not rebuilding"
+    echo "== setup: shmem in .venv is up to date (built from the same sources, ${inputs:0:12}); not rebuilding"
 else
     rm -f "$stamp"
-    echo "building the shmem wheel (a few minutes: Go and the CPython extension)"
+    echo "== setup: building the shmem wheel (a few minutes: the Go runtime and the CPython extension)"
     bash scripts/build_wheels.sh "$(pwd)/.venv/bin/python"
     tag=$(.venv/bin/python -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
     .venv/bin/python -m pip install -q --force-reinstall --no-deps dist/shmem-*-"$tag"-"$tag"-*manylinux*.whl
     echo "$inputs" >"$stamp"
 fi
-echo "installed into $(pwd)/.venv: $(cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem; print(shmem.shmem_info_get_name())')"
+echo "== setup: installed into $(pwd)/.venv: $(cd /tmp && "$OLDPWD/.venv/bin/python" -c 'import shmem; print(shmem.shmem_info_get_name())')"
