@@ -120,7 +120,8 @@ def test_wheel_runs_4_pes_with_no_toolchain(version: str, tmp_path: Path) -> Non
 
     # From an empty folder, so that only the installed wheel can be imported; tests/ only for programs.pe.
     run_env = {**env, "PYTHONPATH": str(TESTS), "PYTHONUNBUFFERED": "1"}
-    job = subprocess.run([str(venv / "bin" / "shmemrun"), "-n", "4", "--timeout", "240",
+    # --tag-output: shmemrun forwards whole lines, so the 4 PEs' reports cannot interleave.
+    job = subprocess.run([str(venv / "bin" / "shmemrun"), "-n", "4", "--tag-output", "--timeout", "240",
                           "python", "-m", "programs.wheel_check"],
                          cwd=tmp_path / "home", env=run_env, capture_output=True, text=True, timeout=300)
     assert job.returncode == 0, f"exit {job.returncode}\n{job.stdout}\n{job.stderr}"
