@@ -18,7 +18,7 @@ echo "== setup: installing the test tools into .venv (pip, pytest, NumPy, crypto
 # into the wheel changed since the installed one was built: the inputs' hash is kept beside the venv.
 build_inputs_hash() {
     local files=(gopkg native python setup.py pyproject.toml MANIFEST.in LICENSE README.md go.mod go.sum
-        scripts/gopy_build.py scripts/zigcc scripts/build_wheels.sh)
+        scripts/gopy_build.py scripts/build_backend.py scripts/zigcc scripts/build_wheels.sh)
     {
         .venv/bin/python -VV
         go version

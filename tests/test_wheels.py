@@ -166,3 +166,5 @@ def test_sdist_without_toolchain_fails_in_one_line(missing: str, tmp_path: Path)
     assert len(lines) == 1, out
     assert "building shmem from source" in lines[0]
     assert "Traceback" not in out, out
+    framed = re.search(r"\[(\d+) lines? of output\]", out)  # pip's frame around what the build printed
+    assert framed is None or int(framed.group(1)) <= 2, out
