@@ -36,7 +36,7 @@ def _run(cmd: list, env: dict) -> None:
 def check_toolchain() -> None:
     """Ends the build with one line when Go or the C compiler cgo needs is missing (instead of a traceback)."""
     if shutil.which("go") is None:
-        sys.exit("building shmem from source needs the Go toolchain (>= 1.26) on PATH (https://go.dev/dl); "
+        sys.exit("building shmem from source needs the Go toolchain (>= 1.26) on PATH; "
                  "or install a prebuilt wheel, which needs neither Go nor a C compiler")
     if os.environ.get("CGO_ENABLED") == "0":
         sys.exit("building shmem from source needs cgo: unset CGO_ENABLED=0")
