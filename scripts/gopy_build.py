@@ -2,7 +2,7 @@
 
 Used by setup.py (the wheel build) and, for developers, directly:
     python3 scripts/gopy_build.py python/shmem/_gopy
-Needs Go on PATH; goimports it installs itself."""
+Needs Go (>= 1.26) and a C compiler (cgo) on PATH; goimports it installs itself."""
 
 import hashlib
 import os
@@ -20,18 +20,36 @@ def _go_env() -> dict:
     env = dict(os.environ)
     gobin = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True).stdout.strip()
     env["PATH"] = os.pathsep.join([str(Path(gobin) / "bin"), env.get("PATH", "")])
+    # No path of the build machine goes into the extension (source paths in panics and in the build info).
+    if "-trimpath" not in env.get("GOFLAGS", "").split():
+        env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -trimpath").strip()
     return env
 
 
 def _run(cmd: list, env: dict) -> None:
     print("+ " + " ".join(cmd), flush=True)
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    result = subprocess.run(cmd, cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(f"building shmem failed: {' '.join(cmd[:3])} exited with status {result.returncode} (output above)")
+
+
+def check_toolchain() -> None:
+    """Ends the build with one line when Go or the C compiler cgo needs is missing (instead of a traceback)."""
+    if shutil.which("go") is None:
+        sys.exit("building shmem from source needs the Go toolchain (>= 1.26) on PATH; "
+                 "or install a prebuilt wheel, which needs neither Go nor a C compiler")
+    if os.environ.get("CGO_ENABLED") == "0":
+        sys.exit("building shmem from source needs cgo: unset CGO_ENABLED=0")
+    cc = subprocess.run(["go", "env", "CC"], capture_output=True, text=True).stdout.split()
+    cc_cmd = cc[0] if cc else "gcc"
+    if shutil.which(cc_cmd) is None:
+        sys.exit(f"building shmem from source needs a C compiler for cgo: '{cc_cmd}' is not on PATH "
+                 "(install gcc, e.g. apt-get install gcc, or set CC)")
 
 
 def generate_extension(dest: Path) -> None:
     """Runs gopy on gopkg/api and copies the Python glue and the shared object into dest."""
-    if shutil.which("go") is None:
-        sys.exit("building shmem needs the Go toolchain (1.26) on PATH")
+    check_toolchain()
     env = _go_env()
     # One generation folder per destination, so that concurrent builds do not meet; its name starts with "_"
     # so that "go build ./..." and "go vet ./..." leave the generated main package alone.
