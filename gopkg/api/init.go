@@ -34,16 +34,21 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 			return 0, err
 		}
 	}
+	hostMem, err := hostMemSize(memSize) // memory types (issue 10)
+	if err != nil {
+		return 0, err
+	}
 	opts := job.Options{
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
-		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf,
+		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, HostMemSize: hostMem,
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {
 		status.Store(StatusNotInitialized)
 		return 0, err
 	}
+	startProf(mype, npes) // profiling (issue 10), before the job is visible to calls
 	current.Store(j)
 	status.Store(StatusInitialized)
 	return 0, nil
@@ -64,7 +69,11 @@ func Finalize() (warning string, err error) {
 		return "", nil
 	}
 	defer status.Store(StatusNotInitialized)
+	queued := shutdownStreams() // host streams (issue 10): their operations still use the job
 	transfers, meeting := j.Finalize()
+	if transfers == nil {
+		transfers = queued
+	}
 	if meeting != nil {
 		warning = meeting.Error()
 	}

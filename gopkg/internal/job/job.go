@@ -32,8 +32,10 @@ type Job struct {
 	// allLocal: every PE is mapped here, so barriers can run in shared memory.
 	allLocal bool
 
-	allocMu sync.Mutex
-	alloc   *heap.Allocator
+	allocMu   sync.Mutex
+	alloc     *heap.Allocator // the DEVICE_SIDE heap, at user offset 0
+	hostAlloc *heap.Allocator // the HOST_SIDE heap, offsets relative to regions.HostOffset; nil: none
+	regions   heap.Regions
 
 	rma      engine.Transport
 	net      *netengine.Engine // nil when every PE is mapped here
@@ -62,6 +64,7 @@ type peerInfo struct {
 	Host    string
 	Segment string
 	MemSize uintptr
+	HostMem uintptr
 	Secret  []byte // rank 0 only: the job secret every data connection must prove
 }
 
@@ -80,7 +83,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 			j.teardown()
 		}
 	}()
-	if j.seg, err = heap.Create(opts.MemSize); err != nil {
+	if j.regions, err = heap.NewRegions(opts.MemSize, opts.HostMemSize); err != nil {
+		return nil, err
+	}
+	if j.seg, err = heap.Create(j.regions.Total()); err != nil {
 		return nil, errcode.Wrap(errcode.SmemError, err, "creating the symmetric heap")
 	}
 	if created != nil {
@@ -111,7 +117,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err = j.mapPeers(); err != nil {
 		return nil, err
 	}
-	j.alloc = heap.NewAllocator(j.seg.UserSize())
+	j.alloc = heap.NewAllocator(j.regions.DeviceSize)
+	if j.regions.HostSize > 0 {
+		j.hostAlloc = heap.NewAllocator(j.regions.HostSize)
+	}
 	if err = j.startEngine(); err != nil {
 		return nil, err
 	}
@@ -124,7 +133,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 // same host, then unlinks this PE's segment once everybody has mapped it:
 // from then on no crash can leave it behind in /dev/shm.
 func (j *Job) mapPeers() error {
-	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize}
+	me := peerInfo{Host: hostIdentity(), Segment: j.seg.Name, MemSize: j.opts.MemSize, HostMem: j.opts.HostMemSize}
 	if j.opts.Rank == 0 {
 		me.Secret = newSecret()
 	}
@@ -142,9 +151,9 @@ func (j *Job) mapPeers() error {
 		if err := json.Unmarshal(b, &infos[pe]); err != nil {
 			return errcode.New(errcode.BootstrapError, "PE %d sent an unreadable segment description", pe)
 		}
-		if infos[pe].MemSize != j.opts.MemSize {
-			return errcode.New(errcode.InvalidParam, "mem_size differs between PEs: PE %d asked for %d bytes, PE %d for %d",
-				j.opts.Rank, j.opts.MemSize, pe, infos[pe].MemSize)
+		if infos[pe].MemSize != j.opts.MemSize || infos[pe].HostMem != j.opts.HostMemSize {
+			return errcode.New(errcode.InvalidParam, "heap sizes differ between PEs: PE %d asked for %d+%d bytes, PE %d for %d+%d",
+				j.opts.Rank, j.opts.MemSize, j.opts.HostMemSize, pe, infos[pe].MemSize, infos[pe].HostMem)
 		}
 	}
 	j.allLocal = true

@@ -17,7 +17,8 @@ const (
 type Options struct {
 	Rank, Size    int
 	MemSize       uintptr
-	Addr          string // "host:port" of the rendezvous; may be empty only when Size == 1
+	HostMemSize   uintptr // the HOST_SIDE heap's size; 0: none
+	Addr          string  // "host:port" of the rendezvous; may be empty only when Size == 1
 	Engine        int
 	InitTimeout   time.Duration
 	CreateTimeout time.Duration
