@@ -3,7 +3,6 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
-from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
 from ._aclshmemx import (  # streams, memory types, config, profiling, instances (issue 10)
     aclshmemx_barrier_all_on_stream,
     aclshmemx_barrier_on_stream,
@@ -24,6 +23,7 @@ from ._aclshmemx import (  # streams, memory types, config, profiling, instances
     aclshmemx_signal_op_on_stream,
     aclshmemx_signal_wait_until_on_stream,
 )
+from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
 from ._attrs import (
     SHMEM_STATUS_INVALID,
     SHMEM_STATUS_IS_INITIALIZED,
