@@ -164,16 +164,16 @@ def aclshmemx_instance_ctx_set(instance_id: int) -> int:
     outside 0..254."""
     if not isinstance(instance_id, int) or isinstance(instance_id, bool) or not 0 <= instance_id < 255:
         raise ValueError(f"instance_id must be an integer in range [0, 254], not {instance_id!r}")
-    from .core import multi_instance
+    from .core import instance
 
-    return multi_instance._switch(instance_id)
+    return instance._switch(instance_id)
 
 
 def aclshmemx_instance_ctx_get() -> Any:
     """The current instance, as a shmem.core.InstanceContext."""
-    from .core import multi_instance
+    from .core import instance
 
-    return multi_instance.instance_context()
+    return instance.instance_context()
 
 
 __all__ = [

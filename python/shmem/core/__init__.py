@@ -1,6 +1,6 @@
 """shmem.core: Ascend's newest Python API (E3) over this runtime. Buffers in symmetric memory (DEVICE_SIDE and
 HOST_SIDE heaps), operations queued on host streams, team synchronisation, engine configuration, profiling.
-One module per concern: init_final, memory, rma, sync, stream, config, profiling, multi_instance, direct, utils.
+One module per concern: init_final, memory, rma, sync, stream, config, profiling, instance, direct, utils.
 See docs/core.md."""
 
 from . import direct, utils
@@ -16,7 +16,7 @@ from ._types import (
 from .config import set_mte_config, set_rdma_config, set_sdma_config, set_udma_config
 from .init_final import UniqueID, finalize, get_unique_id, get_version, init
 from .memory import Buffer, align, buffer, calloc, free, get_heap_base, get_peer_buffer
-from .multi_instance import current_instance, multi_instance, set_instance
+from .instance import current_instance, multi_instance, set_instance
 from .profiling import get_prof, show_prof
 from .rma import get, put, put_signal, quiet, signal_op, signal_wait
 from .stream import Stream, default_stream, synchronize

@@ -140,7 +140,8 @@ class Buffer:
             raise BufferError(f"Buffer lives on the CPU (kDLCPU, 0), not {dl_device}")
         from ._dlpack import capsule
 
-        return capsule(self._address_checked(), self.length, self)
+        versioned = max_version is not None and tuple(max_version) >= (1, 0)
+        return capsule(self._address_checked(), self.length, self, versioned)
 
     def __repr__(self) -> str:
         return (f"Buffer(addr=0x{self.addr:x}, length={self.length}, mem_type={self.mem_type!s}, "

@@ -28,9 +28,25 @@ class _DLManagedTensor(ctypes.Structure):
 _DELETER = ctypes.CFUNCTYPE(None, ctypes.POINTER(_DLManagedTensor))
 _DLManagedTensor._fields_ = [("dl_tensor", _DLTensor), ("manager_ctx", ctypes.c_void_p), ("deleter", _DELETER)]
 
+
+
+class _DLPackVersion(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint32), ("minor", ctypes.c_uint32)]
+
+
+class _DLManagedTensorVersioned(ctypes.Structure):
+    pass
+
+
+_DELETER_V = ctypes.CFUNCTYPE(None, ctypes.POINTER(_DLManagedTensorVersioned))
+_DLManagedTensorVersioned._fields_ = [("version", _DLPackVersion), ("manager_ctx", ctypes.c_void_p),
+                                      ("deleter", _DELETER_V), ("flags", ctypes.c_uint64),
+                                      ("dl_tensor", _DLTensor)]
+
 _KDLCPU = 1
 _KDLUINT = 1
 _NAME = b"dltensor"
+_NAME_V = b"dltensor_versioned"
 
 # address of a live DLManagedTensor -> what it keeps alive (the struct, its shape, the owner of the memory)
 _live: dict = {}
@@ -41,6 +57,7 @@ def _delete(managed: Any) -> None:
 
 
 _deleter = _DELETER(_delete)
+_deleter_v = _DELETER_V(_delete)
 
 _PyCapsule_New = ctypes.pythonapi.PyCapsule_New
 _PyCapsule_New.restype = ctypes.py_object
@@ -61,19 +78,28 @@ _DESTRUCTOR = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 def _capsule_gone(cap: Any) -> None:
     # A consumer renames the capsule to "used_dltensor" and owns the tensor from then on; a capsule nobody
     # consumed still holds it, and its deleter must run here.
-    if _PyCapsule_IsValid(cap, _NAME):
-        ptr = _PyCapsule_GetPointer(cap, _NAME)
-        _live.pop(ptr, None)
+    for name in (_NAME, _NAME_V):
+        if _PyCapsule_IsValid(cap, name):
+            _live.pop(_PyCapsule_GetPointer(cap, name), None)
 
 
 _destructor = _DESTRUCTOR(_capsule_gone)
 
 
-def capsule(addr: int, length: int, owner: object) -> Any:
-    """A "dltensor" capsule of `length` bytes at addr as a 1-D uint8 tensor on the CPU; owner stays alive until
-    the consumer (or the capsule, when nobody consumes it) lets go."""
+def capsule(addr: int, length: int, owner: object, versioned: bool = False) -> Any:
+    """A DLPack capsule of `length` writable bytes at addr as a 1-D uint8 tensor on the CPU ("dltensor_versioned",
+    DLPack 1.0, when versioned; else the legacy "dltensor", which consumers import read-only); owner stays alive
+    until the consumer (or the capsule, when nobody consumes it) lets go."""
     shape = (ctypes.c_int64 * 1)(length)
-    managed = _DLManagedTensor()
+    managed: Any
+    if versioned:
+        managed = _DLManagedTensorVersioned()
+        managed.version = _DLPackVersion(1, 0)
+        managed.flags = 0
+        managed.deleter = _deleter_v
+    else:
+        managed = _DLManagedTensor()
+        managed.deleter = _deleter
     managed.dl_tensor.data = addr
     managed.dl_tensor.device = _DLDevice(_KDLCPU, 0)
     managed.dl_tensor.ndim = 1
@@ -82,7 +108,6 @@ def capsule(addr: int, length: int, owner: object) -> Any:
     managed.dl_tensor.strides = None
     managed.dl_tensor.byte_offset = 0
     managed.manager_ctx = None
-    managed.deleter = _deleter
     ptr = ctypes.addressof(managed)
     _live[ptr] = (managed, shape, owner)
-    return _PyCapsule_New(ptr, _NAME, ctypes.cast(_destructor, ctypes.c_void_p))
+    return _PyCapsule_New(ptr, _NAME_V if versioned else _NAME, ctypes.cast(_destructor, ctypes.c_void_p))

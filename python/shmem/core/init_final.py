@@ -74,9 +74,9 @@ def init(device: Any = None, uid: Any = None, rank: int | None = None, nranks: i
         ret = _unique_id.shmem_init_using_unique_id(rank, nranks, mem_size, bytes(uid))
         if ret != 0:
             raise AclshmemError(f"ACLSHMEM initialization fails, ret={ret}.")
-        from . import multi_instance
+        from . import instance
 
-        multi_instance._current = 0
+        instance._current = 0
 
 
 def finalize(instance_id: int | None = None) -> None:

@@ -77,9 +77,9 @@ def _validate_instance_id(instance_id: object) -> None:
 
 
 def _current_instance_id() -> int:
-    from . import multi_instance
+    from . import instance
 
-    return multi_instance._current
+    return instance._current
 
 
 def _validate_buffer_instance(buf: Buffer, name: str) -> None:

@@ -1,0 +1,75 @@
+"""shmem.core (E3) and the E2 stream/heap/config/profiling/instance names on real jobs of 2 and 4 PEs."""
+
+from __future__ import annotations
+
+import pytest
+import spmd
+
+NOT_SUPPORTED = "ret=-100"
+
+
+def run(n: int, module: str, *args: str, tmp_path, env: dict | None = None, timeout: float = 240) -> list:
+    penv = {"SHMEM_TEST_STORE": str(tmp_path)}
+    penv.update(env or {})
+    return spmd.run_module(n, module, *args, env=penv, timeout=timeout)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_every_core_call(n, tmp_path):
+    for pe in run(n, "core_api", tmp_path=tmp_path):
+        r, me = pe.report, pe.rank
+        nxt, prv = (me + 1) % n, (me - 1) % n
+        assert r["version"] == "libaclshmem_version=1.1"
+        assert r["direct"] == [me, n, 2, me, n]
+        assert r["heaps"] == [True, True, True, 0, True, True, True]
+        assert r["dlpack"] == [True, me + 1, me + 1, [1, 0]]
+        assert "not inside a mapped symmetric heap" in r["external_view"]
+        assert r["put"] == [10 + prv, 10 + prv]
+        assert r["get"] == 10 + me  # nxt's dev holds what its predecessor (this PE) put
+        assert r["put_signal"] == 7
+        assert r["signal_op_wait"] == 12
+        assert all(r["bad_team"]) and all(r["bad_args"])
+        assert "-1" in r["bad_stream"] or "does not exist" in r["bad_stream"]
+        udma_rdma = r["config"][:2]
+        assert all(NOT_SUPPORTED in m for m in udma_rdma), udma_rdma
+        assert r["config"][3:] == [-100, -100, 0]
+        assert r["instances"][0] == 0 and NOT_SUPPORTED in r["instances"][1]
+        assert r["instances"][3:5] == [-100, 0] and NOT_SUPPORTED in r["instances"][5]
+        assert r["prof_off"] is True
+        assert r["peer"][:2] == [False, 10 + me]
+        assert r["after_free"][0] is True and all("free" in m or "usable" in m for m in r["after_free"][1:])
+        assert all("finalized" in m for m in r["after_finalize"]), r["after_finalize"]
+        del nxt
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_stream_orders_its_operations_and_returns_at_once(n, tmp_path):
+    for pe in run(n, "core_streams", "order", tmp_path=tmp_path):
+        r = pe.report
+        assert r["pending"] == 2 and r["untouched"] and r["enqueue_fast"]
+        assert r["got"] == r["expect"]
+
+
+def test_streams_run_concurrently(tmp_path):
+    for pe in run(2, "core_streams", "concurrent", tmp_path=tmp_path):
+        r = pe.report
+        assert r["a_pending_while_b_done"] == 1 and r["got"] == r["expect"]
+
+
+def test_queued_errors_are_reported_never_lost(tmp_path):
+    for pe in run(2, "core_streams", "errors", tmp_path=tmp_path):
+        r = pe.report
+        assert r["first"] == "-1" and r["later_put_ran"]
+        assert "no synchronize reported it" in r["finalize"]
+
+
+def test_lent_source_stays_alive_until_the_operation_ran(tmp_path):
+    for pe in run(2, "core_streams", "lifetime", tmp_path=tmp_path):
+        assert pe.report == {"resize_while_lent": "refused", "data": True}
+
+
+def test_finalize_cancels_a_wait_nobody_satisfies(tmp_path):
+    for pe in run(2, "core_streams", "cancelled", tmp_path=tmp_path):
+        r = pe.report
+        assert "never ran" in r["finalize"] or "cancelled" in r["finalize"], r
+        assert r["stream_gone"] == "-1"
