@@ -3,6 +3,7 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
+from . import _pyshmem  # Ascend programs reach calls as shmem._pyshmem.<name> (issue 10)
 from ._aclshmemx import (  # streams, memory types, config, profiling, instances (issue 10)
     aclshmemx_barrier_all_on_stream,
     aclshmemx_barrier_on_stream,

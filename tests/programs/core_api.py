@@ -66,6 +66,7 @@ def main() -> None:
     core.put_signal(dev, src, sig, 7, core.direct.SignalOp.SIGNAL_SET, nxt)
     core.barrier_all()
     out["put_signal"] = int.from_bytes(sig.view()[:4], "little", signed=True)
+    core.barrier_all()  # every PE read its word before anyone adds to it
     core.signal_op(sig, 5, core.direct.SignalOp.SIGNAL_ADD, nxt, stream=s)
     core.signal_wait(sig, 12, core.direct.ComparisonType.CMP_EQ, stream=s)
     s.synchronize()
