@@ -82,10 +82,13 @@ ASCEND = Path(__file__).resolve().parent / "programs" / "ascend_core"
 # Ascend's programs that need what other work brings: test_direct splits a team with different arguments on
 # every PE (Ascend computes splits locally; the companion issue "Today's Ascend API (1 of 2)" adopts that).
 NEEDS_OTHER_WORK = {"test_direct": "team_split_strided"}
+# Not run: test_rma (this upstream version) and test_handle_wait race in the programs themselves: a PE clears its
+# own receive buffer while its neighbour may already have put into it (no barrier between; the later upstream
+# test_rma adds one). Here the rendezvous server's PE leaves the allocation barrier last and loses that race.
 
 
 @pytest.mark.parametrize("n", [2, 4])
-@pytest.mark.parametrize("name", ["test_init_final", "test_memory", "test_rma", "test_handle_wait", "test_direct"])
+@pytest.mark.parametrize("name", ["test_init_final", "test_memory", "test_direct"])
 def test_ascend_core_programs_run_unchanged(name, n, tmp_path):
     """Ascend's examples/python_extension/test/core programs, with torch/acl shims (tests/programs/ascend_core)."""
     env = {"SHMEM_TEST_STORE": str(tmp_path),

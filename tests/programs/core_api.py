@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 import shmem
 from shmem import core
 from shmem.core.utils import AclshmemError, AclshmemInvalid

@@ -15,8 +15,8 @@ from ._types import (
 )
 from .config import set_mte_config, set_rdma_config, set_sdma_config, set_udma_config
 from .init_final import UniqueID, finalize, get_unique_id, get_version, init
-from .memory import Buffer, align, buffer, calloc, free, get_heap_base, get_peer_buffer
 from .instance import current_instance, multi_instance, set_instance
+from .memory import Buffer, align, buffer, calloc, free, get_heap_base, get_peer_buffer
 from .profiling import get_prof, show_prof
 from .rma import get, put, put_signal, quiet, signal_op, signal_wait
 from .stream import Stream, default_stream, synchronize
