@@ -101,3 +101,27 @@ def test_ascend_core_programs_run_unchanged(name, n, tmp_path):
     for pe in results:
         assert pe.returncode == 0, f"PE {pe.rank}\n{pe.stdout}\n{pe.stderr}"
         assert f"{name} running success!" in pe.stdout
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_profiling_counts_per_kind_and_peer(n, tmp_path):
+    results = run(n, "core_prof", tmp_path=tmp_path, env={"SHMEM_CYCLE_PROF_PE": "0"})
+    r = results[0].report
+    assert r["pe_id"] == 0 and r["shape"] == [64, 1024, 64]
+    assert r["put"] == [10, 10240, True] and r["stream"] == [1, 1024]
+    assert r["barrier"] and r["table"]
+    for pe in results[1:]:
+        assert pe.report == {"none": True, "table": ""}
+
+
+def test_profiling_is_off_by_default(tmp_path):
+    for pe in run(2, "core_prof", tmp_path=tmp_path, env={"SHMEM_CYCLE_PROF_PE": ""}):
+        assert pe.report == {"none": True, "table": ""}
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_e3_example_runs(n):
+    example = Path(__file__).resolve().parents[1] / "examples" / "core_ring.py"
+    for pe in spmd.wait(spmd._start(n, [str(example)], ranks=None, env=None, ip_port=None), timeout=240):
+        assert pe.returncode == 0, pe.stderr
+        assert f"PE {pe.rank} of {n}: received {(pe.rank - 1) % n}" in pe.stdout
