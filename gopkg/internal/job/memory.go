@@ -197,11 +197,22 @@ func (j *Job) MemTypeOf(addr uintptr) int {
 // [addr, addr+n) lies inside the heap.
 func (j *Job) localOffset(addr, n uintptr) (uintptr, bool) {
 	base := j.userBases[j.opts.Rank]
-	size := j.seg.UserSize()
-	if addr < base || addr-base >= size || n > size-(addr-base) {
+	if addr < base || !j.inHeap(addr-base, n) {
 		return 0, false
 	}
 	return addr - base, true
+}
+
+// inHeap reports whether [off, off+n) of the user area lies inside one heap
+// (DEVICE_SIDE or HOST_SIDE), not in the gap between them.
+func (j *Job) inHeap(off, n uintptr) bool {
+	for _, t := range [...]int{heap.DeviceSide, heap.HostSide} {
+		start, size, ok := j.regions.Of(t)
+		if ok && off >= start && off-start < size && n <= size-(off-start) {
+			return true
+		}
+	}
+	return false
 }
 
 // Ptr is shmem_ptr: where PE pe's copy of the symmetric address addr can be
@@ -222,9 +233,8 @@ func (j *Job) SyncHandle() uintptr { return j.seg.Base }
 
 // Mapped reports whether [addr, addr+n) lies inside one heap mapped here.
 func (j *Job) Mapped(addr, n uintptr) bool {
-	size := j.seg.UserSize()
 	for _, base := range j.userBases {
-		if base != 0 && addr >= base && addr-base < size && n <= size-(addr-base) {
+		if base != 0 && addr >= base && j.inHeap(addr-base, n) {
 			return true
 		}
 	}
