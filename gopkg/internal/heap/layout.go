@@ -51,8 +51,8 @@ func isPowerOfTwo(x uintptr) bool { return x != 0 && x&(x-1) == 0 }
 
 // Memory types: a segment's user area holds two symmetric heaps, Ascend's
 // DEVICE_SIDE heap (the one every plain malloc uses) at offset 0 and its
-// HOST_SIDE heap after it, starting at a UserAlign boundary so that every
-// alignment an allocator takes holds in both. Both are host memory here; they
+// HOST_SIDE heap after it, starting at a UserAlign boundary past its end so
+// that every alignment an allocator takes holds in both. Both are host memory here; they
 // are separate heaps with allocators of their own, in one mapping.
 const (
 	HostSide   = 0
@@ -76,7 +76,10 @@ func NewRegions(deviceSize, hostSize uintptr) (Regions, error) {
 	if hostSize == 0 {
 		return Regions{DeviceSize: dev, HostOffset: dev}, nil
 	}
-	off, ok1 := alignUp(dev, UserAlign)
+	// At least one byte apart: the end of the device-side heap is no address
+	// in either heap, so an overrun is an error rather than a write into the
+	// other heap.
+	off, ok1 := alignUp(dev+1, UserAlign)
 	host, ok2 := alignUp(hostSize, pageSize)
 	if !ok1 || !ok2 || off+host < off || off+host > maxSegmentSize-SyncAreaSize {
 		return Regions{}, errcode.New(errcode.InvalidParam, "heap sizes %d + %d are too large", deviceSize, hostSize)

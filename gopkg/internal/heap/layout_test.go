@@ -59,6 +59,9 @@ func TestRegionsLayOutTwoHeaps(t *testing.T) {
 	if r.TypeAt(0) != DeviceSide || r.TypeAt(UserAlign) != HostSide {
 		t.Fatal("TypeAt")
 	}
+	if apart, _ := NewRegions(UserAlign, 1); apart.HostOffset != 2*UserAlign {
+		t.Fatalf("heaps touch: %+v", apart)
+	}
 	none, _ := NewRegions(4096, 0)
 	if _, _, ok := none.Of(HostSide); ok || none.Total() != 4096 {
 		t.Fatalf("no host heap: %+v", none)
