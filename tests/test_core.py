@@ -79,24 +79,36 @@ def test_finalize_cancels_a_wait_nobody_satisfies(tmp_path):
 
 
 ASCEND = Path(__file__).resolve().parent / "programs" / "ascend_core"
-# Ascend's programs that need what other work brings: test_direct splits a team with different arguments on
-# every PE (Ascend computes splits locally; the companion issue "Today's Ascend API (1 of 2)" adopts that).
-NEEDS_OTHER_WORK = {"test_direct": "team_split_strided"}
-# Not run: test_rma (this upstream version) and test_handle_wait race in the programs themselves: a PE clears its
-# own receive buffer while its neighbour may already have put into it (no barrier between; the later upstream
-# test_rma adds one). Here the rendezvous server's PE leaves the allocation barrier last and loses that race.
+# Ascend's programs that stop before their end here, and the text of where they stop:
+STOPS = {
+    # splits a team with different arguments on every PE (Ascend computes splits locally): the work on Ascend's
+    # semantics ("Today's Ascend API (1 of 2)") adopts that
+    "test_direct": ("team_split_strided",),
+    # InitAttr.instance_id, UniqueId, aclshmemx_init_attr: names of that same work
+    "test_init_final": ("instance_id", "aclshmemx_set_attr_uniqueid_args"),
+    # set_rdma_config on a job without a network engine: NOT_SUPPORTED (-100) here
+    "test_sync_config_prof": ("ret=-100",),
+    # a second instance: NOT_SUPPORTED (-100) until instances exist (before that work is merged: its init names)
+    "test_multi_instance": ("ret=-100", "aclshmemx_set_attr_uniqueid_args"),
+}
+# Not run: test_handle_wait races in the program itself: a PE clears its own receive buffer while its neighbour may
+# already have put into it (no barrier between; test_rma got that barrier upstream). Here the rendezvous server's
+# PE leaves the allocation's agreement last and loses that race.
+PROGRAMS = ["test_init_final", "test_memory", "test_rma", "test_direct", "test_sync_config_prof",
+            "test_multi_instance"]
 
 
 @pytest.mark.parametrize("n", [2, 4])
-@pytest.mark.parametrize("name", ["test_init_final", "test_memory", "test_direct"])
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_ascend_core_programs_run_unchanged(name, n, tmp_path):
     """Ascend's examples/python_extension/test/core programs, with torch/acl shims (tests/programs/ascend_core)."""
-    env = {"SHMEM_TEST_STORE": str(tmp_path),
+    env = {"SHMEM_TEST_STORE": str(tmp_path), "SHMEM_CYCLE_PROF_PE": "0",
            "PYTHONPATH": os.pathsep.join([str(ASCEND / "_shims"), os.environ.get("PYTHONPATH", "")])}
     results = spmd.wait(spmd._start(n, [str(ASCEND / f"{name}.py")], ranks=None, env=env, ip_port=None),
                         timeout=240)
-    if name in NEEDS_OTHER_WORK:
-        assert any(pe.returncode != 0 and NEEDS_OTHER_WORK[name] in pe.stderr for pe in results), results
+    if name in STOPS:
+        assert all(pe.returncode != 0 for pe in results), results
+        assert any(stop in pe.stderr for pe in results for stop in STOPS[name]), results
         return
     for pe in results:
         assert pe.returncode == 0, f"PE {pe.rank}\n{pe.stdout}\n{pe.stderr}"
