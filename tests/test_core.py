@@ -137,3 +137,21 @@ def test_e3_example_runs(n):
     for pe in spmd.wait(spmd._start(n, [str(example)], ranks=None, env=None, ip_port=None), timeout=240):
         assert pe.returncode == 0, pe.stderr
         assert f"PE {pe.rank} of {n}: received {(pe.rank - 1) % n}" in pe.stdout
+
+
+def test_ctrl_c_reaches_a_synchronize(tmp_path):
+    for pe in run(2, "core_streams", "interrupt", tmp_path=tmp_path):
+        assert pe.report == {"sync": "interrupted"}
+
+
+def test_no_host_side_heap_when_its_size_is_zero(tmp_path):
+    for pe in run(2, "core_streams", "heaps", tmp_path=tmp_path, env={"SHMEM_HOST_MEM_SIZE": "0"}):
+        assert pe.report["host_base"] == 0 and "no host-side heap" in pe.report["host"]
+
+
+def test_a_bad_host_heap_size_fails_init(tmp_path):
+    results = spmd.wait(spmd.start_module(2, "core_streams", "heaps",
+                                          env={"SHMEM_TEST_STORE": str(tmp_path), "SHMEM_HOST_MEM_SIZE": "lots"}),
+                        timeout=240)
+    for pe in results:
+        assert pe.returncode != 0 and "SHMEM_HOST_MEM_SIZE" in pe.stderr

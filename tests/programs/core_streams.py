@@ -133,7 +133,41 @@ def _gone(s: core.Stream) -> str:
     return "alive"
 
 
-CASES = {"order": order, "concurrent": concurrent, "errors": errors, "lifetime": lifetime, "cancelled": cancelled}
+def interrupt() -> dict:
+    """Ctrl-C reaches a program waiting in synchronize."""
+    import os
+    import signal
+    import threading
+
+    sig = core.calloc(1, 8)
+    s = core.Stream()
+    core.signal_wait(sig, 1, core.direct.ComparisonType.CMP_EQ, s)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
+        s.synchronize()
+        got = "returned"
+    except KeyboardInterrupt:
+        got = "interrupted"
+    shmem.shmem_putmem_signal(sig.addr, 0, 0, sig.addr, 1, shmem.SHMEM_SIGNAL_SET, RANK)
+    s.synchronize()
+    s.destroy()
+    return {"sync": got}
+
+
+def heaps() -> dict:
+    """The host-side heap's size comes from SHMEM_HOST_MEM_SIZE: 0 means there is none."""
+    base = core.get_heap_base(core.MemType.HOST_SIDE)
+    try:
+        core.buffer(64, mem_type=core.MemType.HOST_SIDE)
+        host = "allocated"
+    except core.utils.AclshmemError as exc:
+        host = str(exc)
+    dev = core.buffer(64)
+    core.free(dev)
+    return {"host_base": base, "host": host}
+
+
+CASES = {"interrupt": interrupt, "heaps": heaps, "order": order, "concurrent": concurrent, "errors": errors, "lifetime": lifetime, "cancelled": cancelled}
 
 
 def main() -> None:
