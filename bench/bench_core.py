@@ -1,7 +1,7 @@
 """shmem.core benchmarks: compute overlapping a stream of puts; the cost of profiling off and on; the copy
 engine's chunk size set by set_sdma_config. Rank 0 prints.
 
-Run: python bench/bench_core.py [overlap|prof|config]  (starts its own 2 PEs; or under shmemrun -n 2)"""
+Run: python bench/bench_core.py [overlap|prof|config|rdma]  (starts its own 2 PEs; or under shmemrun -n 2)"""
 
 from __future__ import annotations
 
@@ -80,6 +80,24 @@ def config(core, shmem, me: int, peer: int) -> None:
     core.barrier_all()
 
 
+def rdma(core, shmem, me: int, peer: int) -> None:
+    """The network engine (ROCE: every PE through it, here over loopback) with the frame size set_rdma_config
+    gives."""
+    nbytes = 64 << 20
+    dst, src = core.buffer(nbytes), core.buffer(nbytes)
+    core.barrier_all()
+    for chunk in (16 << 10, 256 << 10, 4 << 20):
+        core.set_rdma_config(0, chunk, 0)
+        t0 = time.perf_counter()
+        for _ in range(2):
+            shmem.shmem_putmem(dst.addr, src.addr, nbytes, peer)
+        dt = (time.perf_counter() - t0) / 2
+        if me == 0:
+            print(f"rdma: frame {chunk >> 10:>6} KiB: 64 MiB put over the network engine {dt * 1e3:7.1f} ms "
+                  f"({nbytes / dt / 1e9:.2f} GB/s)")
+    core.barrier_all()
+
+
 def main() -> None:
     import shmem
     from shmem import core
@@ -88,9 +106,11 @@ def main() -> None:
     attrs = shmem.InitAttr()
     if mode == "config":
         attrs.option_attr.data_op_engine_type = shmem.OpEngineType.SDMA
+    if mode == "rdma":
+        attrs.option_attr.data_op_engine_type = shmem.OpEngineType.ROCE
     shmem.init(mem_size=256 << 20, attributes=attrs)
     me = shmem.my_pe()
-    {"overlap": overlap, "prof": prof, "config": config}[mode](core, shmem, me, (me + 1) % shmem.pe_count())
+    {"overlap": overlap, "prof": prof, "config": config, "rdma": rdma}[mode](core, shmem, me, (me + 1) % shmem.pe_count())
     shmem.shmem_finialize()
 
 
