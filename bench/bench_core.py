@@ -110,7 +110,8 @@ def main() -> None:
         attrs.option_attr.data_op_engine_type = shmem.OpEngineType.ROCE
     shmem.init(mem_size=256 << 20, attributes=attrs)
     me = shmem.my_pe()
-    {"overlap": overlap, "prof": prof, "config": config, "rdma": rdma}[mode](core, shmem, me, (me + 1) % shmem.pe_count())
+    modes = {"overlap": overlap, "prof": prof, "config": config, "rdma": rdma}
+    modes[mode](core, shmem, me, (me + 1) % shmem.pe_count())
     shmem.shmem_finialize()
 
 
