@@ -167,7 +167,8 @@ def heaps() -> dict:
     return {"host_base": base, "host": host}
 
 
-CASES = {"interrupt": interrupt, "heaps": heaps, "order": order, "concurrent": concurrent, "errors": errors, "lifetime": lifetime, "cancelled": cancelled}
+CASES = {"interrupt": interrupt, "heaps": heaps, "order": order, "concurrent": concurrent, "errors": errors,
+         "lifetime": lifetime, "cancelled": cancelled}
 
 
 def main() -> None:
