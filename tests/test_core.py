@@ -35,7 +35,7 @@ def test_every_core_call(n, tmp_path):
         assert "-1" in r["bad_stream"] or "does not exist" in r["bad_stream"]
         udma_rdma = r["config"][:2]
         assert all(NOT_SUPPORTED in m for m in udma_rdma), udma_rdma
-        assert r["config"][3:] == [-100, -100, 0]
+        assert r["config"][3:] == [-1, -100, 0]  # qp_num after init: frozen
         assert r["instances"][0] == 0 and NOT_SUPPORTED in r["instances"][1]
         assert r["instances"][3:5] == [-100, 0] and NOT_SUPPORTED in r["instances"][5]
         assert r["prof_off"] is True
@@ -155,3 +155,13 @@ def test_a_bad_host_heap_size_fails_init(tmp_path):
                         timeout=240)
     for pe in results:
         assert pe.returncode != 0 and "SHMEM_HOST_MEM_SIZE" in pe.stderr
+
+
+def test_qp_num_opens_parallel_connections_and_keeps_data_exact(tmp_path):
+    one = run(2, "core_qp", "1", tmp_path=tmp_path)
+    four = run(2, "core_qp", "4", tmp_path=tmp_path)
+    for a, b in zip(one, four):
+        assert a.report["before"] == [-2, -2, -2, 0] and a.report["after"] == -1
+        assert a.report["data"] and b.report["data"]
+        # one more connection out and one more in per extra lane to the other PE
+        assert b.report["sockets"] - a.report["sockets"] == 2 * 3, (a.report, b.report)

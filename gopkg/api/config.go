@@ -1,6 +1,11 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/internal/errcode"
+import (
+	"sync/atomic"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/netengine"
+)
 
 // The aclshmemx_set_*_config calls: each engine's staging size ub_size acts
 // as the piece size in which that engine splits large transfers. offset and
@@ -54,11 +59,29 @@ func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
 	return errcode.NotSupported
 }
 
-// SetQpNum is aclshmemx_set_qp_num: the network engine keeps one connection
-// per pair of PEs, so NotSupported.
-func SetQpNum(qpNum int64) (code int) {
+// pendingLanes is the qp_num the next init gives the network engine.
+var pendingLanes atomic.Int64
+
+// SetQpNum is aclshmemx_set_qp_num: the number of connections (1..32) the
+// network engine opens to each peer from the next init on; blocking
+// transfers of two chunks or more are split over all of them. Only for the
+// network engine (ROCE, engine 4): MTE and SDMA give InvalidValue, UDMA
+// NotSupported. After init it changes nothing and says so (InvalidParam), as
+// Ascend's value is frozen at init.
+func SetQpNum(engineType, qpNum int64) (code int) {
 	defer recoverCode(&code)
-	return errcode.NotSupported
+	switch {
+	case engineType == 8:
+		return errcode.NotSupported
+	case engineType != 4:
+		return errcode.InvalidValue
+	case qpNum < 1 || qpNum > netengine.MaxLanes:
+		return errcode.InvalidValue
+	case current.Load() != nil:
+		return errcode.InvalidParam
+	}
+	pendingLanes.Store(qpNum)
+	return errcode.Success
 }
 
 // EngineChunk reports the piece sizes in effect: which 0 is the same-host

@@ -70,7 +70,9 @@ func TestSinglePEStreamsHeapsConfigProf(t *testing.T) {
 	assert.Equal(t, int64(65536), EngineChunk(0))
 	assert.Equal(t, errcode.NotSupported, SetRdmaConfig(0, 4096, 0))
 	assert.Equal(t, errcode.NotSupported, SetUdmaConfig(0, 4096, 0))
-	assert.Equal(t, errcode.NotSupported, SetQpNum(2))
+	assert.Equal(t, errcode.InvalidValue, SetQpNum(1, 2), "MTE has no queue pairs")
+	assert.Equal(t, errcode.NotSupported, SetQpNum(8, 2), "no UDMA engine")
+	assert.Equal(t, errcode.InvalidParam, SetQpNum(4, 2), "frozen at init")
 	assert.Equal(t, errcode.InvalidValue, SetSdmaConfig(0, 0, 0))
 
 	// Profiling: the two puts on the stream and the get.

@@ -42,6 +42,7 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
 		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, HostMemSize: hostMem,
+		NetLanes: int(pendingLanes.Load()),
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {

@@ -138,11 +138,16 @@ def aclshmemx_set_udma_config(offset: int, ub_size: int, sync_id: int) -> int:
     return _config(raw.api_SetUdmaConfig, offset, ub_size, sync_id)
 
 
-def aclshmemx_set_qp_num(qp_num: int) -> int:
-    """-100 (SHMEM_NOT_SUPPORTED): the network engine keeps one connection per pair of PEs."""
-    if not isinstance(qp_num, int) or isinstance(qp_num, bool):
-        raise TypeError(f"qp_num must be an int, not {type(qp_num).__name__}")
-    return raw.api_SetQpNum(qp_num)
+def aclshmemx_set_qp_num(engine_type: int, qp_num: int) -> int:
+    """Before init: the network engine (engine_type OpEngineType.ROCE) of the next init opens qp_num (1..32)
+    connections to each peer and splits large blocking transfers over them. Status: 0; -2 for MTE or SDMA or a
+    qp_num out of range; -100 for UDMA (no such engine here); -1 after init (the value is frozen at init)."""
+    for name, value in (("engine_type", engine_type), ("qp_num", qp_num)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not -(1 << 63) <= qp_num < 1 << 63:
+        return SHMEM_INVALID_VALUE
+    return raw.api_SetQpNum(int(engine_type), qp_num)
 
 
 def aclshmemx_get_prof(verbose: bool = False) -> Any:

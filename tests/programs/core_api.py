@@ -101,7 +101,7 @@ def main() -> None:
     out["config"] = [expect(AclshmemError, core.set_rdma_config, 0, 4096, 0),
                      expect(AclshmemError, core.set_udma_config, 0, 4096, 0),
                      expect(AclshmemInvalid, core.set_rdma_config, 0, 127, 0),
-                     shmem.aclshmemx_set_qp_num(4), shmem.aclshmemx_set_udma_config(0, 128, 0),
+                     shmem.aclshmemx_set_qp_num(shmem.OpEngineType.ROCE, 4), shmem.aclshmemx_set_udma_config(0, 128, 0),
                      shmem.aclshmemx_set_sdma_config(0, 4096, 0)]
 
     # Instances: only 0.
