@@ -160,7 +160,7 @@ def test_a_bad_host_heap_size_fails_init(tmp_path):
 def test_qp_num_opens_parallel_connections_and_keeps_data_exact(tmp_path):
     one = run(2, "core_qp", "1", tmp_path=tmp_path)
     four = run(2, "core_qp", "4", tmp_path=tmp_path)
-    for a, b in zip(one, four):
+    for a, b in zip(one, four, strict=True):
         assert a.report["before"] == [-2, -2, -2, 0] and a.report["after"] == -1
         assert a.report["data"] and b.report["data"]
         # one more connection out and one more in per extra lane to the other PE
