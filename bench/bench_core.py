@@ -1,7 +1,7 @@
 """shmem.core benchmarks: compute overlapping a stream of puts; the cost of profiling off and on; the copy
 engine's chunk size set by set_sdma_config. Rank 0 prints.
 
-Run: python bench/bench_core.py [overlap|prof|config|rdma]  (starts its own 2 PEs; or under shmemrun -n 2)"""
+Run: python bench/bench_core.py [overlap|prof|config|rdma|qp N]  (starts its own 2 PEs; or under shmemrun -n 2)"""
 
 from __future__ import annotations
 
@@ -98,6 +98,24 @@ def rdma(core, shmem, me: int, peer: int) -> None:
     core.barrier_all()
 
 
+def qp(core, shmem, me: int, peer: int) -> None:
+    """64 MiB puts and gets over the network engine (ROCE, here over loopback) with the connections per peer
+    that aclshmemx_set_qp_num gave before init (argument 2)."""
+    nbytes = 64 << 20
+    dst, src = core.buffer(nbytes), core.buffer(nbytes)
+    core.barrier_all()
+    for name, fn in (("put", shmem.shmem_putmem), ("get", shmem.shmem_getmem)):
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn(dst.addr, src.addr, nbytes, peer)
+            best = min(best, time.perf_counter() - t0)
+        if me == 0:
+            print(f"qp: {sys.argv[2]} connection(s) per peer: 64 MiB {name} {best * 1e3:7.1f} ms "
+                  f"({nbytes / best / 1e9:.2f} GB/s)")
+    core.barrier_all()
+
+
 def main() -> None:
     import shmem
     from shmem import core
@@ -106,11 +124,13 @@ def main() -> None:
     attrs = shmem.InitAttr()
     if mode == "config":
         attrs.option_attr.data_op_engine_type = shmem.OpEngineType.SDMA
-    if mode == "rdma":
+    if mode in ("rdma", "qp"):
         attrs.option_attr.data_op_engine_type = shmem.OpEngineType.ROCE
-    shmem.init(mem_size=256 << 20, attributes=attrs)
+    if mode == "qp":
+        assert shmem.aclshmemx_set_qp_num(shmem.OpEngineType.ROCE, int(sys.argv[2])) == 0
+    shmem.init(mem_size=(160 if mode == "qp" else 256) << 20, attributes=attrs)
     me = shmem.my_pe()
-    modes = {"overlap": overlap, "prof": prof, "config": config, "rdma": rdma}
+    modes = {"overlap": overlap, "prof": prof, "config": config, "rdma": rdma, "qp": qp}
     modes[mode](core, shmem, me, (me + 1) % shmem.pe_count())
     shmem.shmem_finialize()
 
