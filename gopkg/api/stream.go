@@ -77,6 +77,25 @@ func StreamSync(h int64, timeoutMs int) (done int, err error) {
 	return 1, first
 }
 
+// StreamDrain waits like StreamSync(-1, timeoutMs) for every stream but
+// leaves their errors for their next sync: for a free, which must not fail
+// halfway through its collective because of an unrelated transfer.
+func StreamDrain(timeoutMs int) (done int, err error) {
+	defer recoverInto(&err)
+	limit := time.Duration(timeoutMs) * time.Millisecond
+	start := time.Now()
+	for _, s := range streams.All() {
+		left := time.Duration(-1)
+		if timeoutMs >= 0 {
+			left = max(limit-time.Since(start), 0)
+		}
+		if !s.Drain(left) {
+			return 0, nil
+		}
+	}
+	return 1, nil
+}
+
 // StreamPending is the number of operations queued on stream h and not run yet.
 func StreamPending(h int64) (n int, err error) {
 	defer recoverInto(&err)

@@ -69,6 +69,8 @@ def errors() -> dict:
     s = core.Stream()
     shmem.aclshmemx_getmem_on_stream(8, buf.addr, 64, RANK, s)  # local dst 8: unmapped, fails when it runs
     shmem.aclshmemx_putmem_on_stream(buf.addr, b"x" * 8, 8, RANK, s)
+    other = core.buffer(64)
+    core.free(other)  # waits for the queued operations, leaves their error to the synchronize
     try:
         s.synchronize()
         first = "no error"

@@ -139,6 +139,35 @@ func (s *Stream) Sync(timeout time.Duration) (finished bool, err error) {
 	}
 }
 
+// Drain waits up to timeout (negative: no limit) for every operation
+// enqueued before the call, like Sync, but leaves the stream's errors for the
+// next Sync to report.
+func (s *Stream) Drain(timeout time.Duration) (finished bool) {
+	s.mu.Lock()
+	target := s.issued
+	s.mu.Unlock()
+	var deadline <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		s.mu.Lock()
+		if s.done >= target {
+			s.mu.Unlock()
+			return true
+		}
+		progress := s.progress
+		s.mu.Unlock()
+		select {
+		case <-progress:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
 // Pending is the number of operations enqueued and not finished yet.
 func (s *Stream) Pending() int {
 	s.mu.Lock()

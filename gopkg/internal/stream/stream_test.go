@@ -86,6 +86,18 @@ func TestErrorReportedAtSyncOnceAndCounted(t *testing.T) {
 	}
 }
 
+func TestDrainLeavesTheErrorForSync(t *testing.T) {
+	s := New()
+	defer s.Close(false)
+	_ = s.Enqueue(func(func() bool) error { return errors.New("kept") })
+	if !s.Drain(-1) {
+		t.Fatal("Drain did not finish")
+	}
+	if _, err := s.Sync(-1); err == nil {
+		t.Fatal("Drain took the error")
+	}
+}
+
 func TestPanicBecomesError(t *testing.T) {
 	s := New()
 	defer s.Close(false)

@@ -8,7 +8,7 @@ from .._core import api, raw
 from .._errors import from_runtime
 from ._buffer import Buffer
 from ._types import MemType
-from .stream import _sync
+from .stream import _drain
 from .utils import (
     _SIZE_T_MAX,
     AclshmemError,
@@ -91,7 +91,7 @@ def free(buf: Buffer) -> None:
         _validate_buffer_instance(buf, "buf")
         # Claimed before the collective, which releases the GIL: a second thread must not free it again.
         buf._release_called = True
-        _sync(-1)
+        _drain()  # queued operations may use it; their errors stay for their stream's synchronize
         try:
             api.Free(buf.addr)
         except RuntimeError as exc:

@@ -25,6 +25,12 @@ def _sync(handle: int) -> None:
     _release(handle, counts)
 
 
+def _drain() -> None:
+    """Waits for the operations queued on every stream, leaving their errors for their next synchronize."""
+    while not raw.api_StreamDrain(_SLICE_MS):
+        pass
+
+
 def _release(handle: int, counts: dict) -> None:
     for h, n in counts.items():
         if handle < 0 or h == handle:
