@@ -29,8 +29,13 @@ def memcpy(dst: int, dest_max: int, src: int, count: int, kind: int) -> int:
     return 0
 
 
+_streams: dict = {}
+
+
 def create_stream() -> tuple:
-    return core.Stream().handle, 0
+    stream = core.Stream()
+    _streams[stream.handle] = stream
+    return stream.handle, 0
 
 
 def synchronize_stream(stream: int) -> int:
@@ -39,8 +44,5 @@ def synchronize_stream(stream: int) -> int:
 
 
 def destroy_stream(stream: int) -> int:
-    from shmem._core import raw
-
-    core.synchronize(stream)
-    raw.api_StreamDestroy(stream)
+    _streams.pop(stream).destroy()
     return 0
