@@ -4,7 +4,9 @@
 // Every segment is laid out as [sync area | user heap]: SyncAreaSize bytes at
 // offset 0 hold the runtime's own shared words (barriers, signal waiter
 // counts; the packages that use them define what sits where), and the user
-// heap starts at UserOffset. Each PE creates its segment, its peers on the
+// heap starts at UserOffset. The user area holds two heaps, Ascend's memory
+// types (Regions): DEVICE_SIDE at its start and HOST_SIDE past a gap, each
+// with an Allocator of its own. Each PE creates its segment, its peers on the
 // same host attach it, and the job unlinks the name as soon as all have
 // attached, so a killed job leaves nothing in /dev/shm.
 //
