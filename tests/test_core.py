@@ -157,11 +157,12 @@ def test_a_bad_host_heap_size_fails_init(tmp_path):
         assert pe.returncode != 0 and "SHMEM_HOST_MEM_SIZE" in pe.stderr
 
 
-def test_qp_num_opens_parallel_connections_and_keeps_data_exact(tmp_path):
-    one = run(2, "core_qp", "1", tmp_path=tmp_path)
-    four = run(2, "core_qp", "4", tmp_path=tmp_path)
+@pytest.mark.parametrize("n", [2, 4])
+def test_qp_num_opens_parallel_connections_and_keeps_data_exact(n, tmp_path):
+    one = run(n, "core_qp", "1", tmp_path=tmp_path)
+    four = run(n, "core_qp", "4", tmp_path=tmp_path)
     for a, b in zip(one, four, strict=True):
         assert a.report["before"] == [-2, -2, -2, 0] and a.report["after"] == -1
         assert a.report["data"] and b.report["data"]
-        # one more connection out and one more in per extra lane to the other PE
-        assert b.report["sockets"] - a.report["sockets"] == 2 * 3, (a.report, b.report)
+        # one more connection out and one more in per extra lane to every other PE
+        assert b.report["sockets"] - a.report["sockets"] == 2 * 3 * (n - 1), (a.report, b.report)
