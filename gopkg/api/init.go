@@ -35,17 +35,23 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 		}
 	}
 	ident := takeJobIdentity()
+	hostMem, err := hostMemSize(memSize) // memory types (issue 10)
+	if err != nil {
+		return 0, err
+	}
 	opts := job.Options{
 		Rank: mype, Size: npes, MemSize: uintptr(memSize), Addr: hostPort, Engine: engine,
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
 		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, Log: sinkLogger(),
 		JobID: ident.id, JobKey: ident.key, LocalDiscovery: ident.localDiscovery,
+		HostMemSize: hostMem, NetLanes: int(pendingLanes.Load()),
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {
 		status.Store(StatusNotInitialized)
 		return 0, err
 	}
+	startProf(mype, npes) // profiling (issue 10), before the job is visible to calls
 	current.Store(j)
 	status.Store(StatusInitialized)
 	return 0, nil
@@ -66,7 +72,11 @@ func Finalize() (warning string, err error) {
 		return "", nil
 	}
 	defer status.Store(StatusNotInitialized)
+	queued := shutdownStreams() // host streams (issue 10): their operations still use the job
 	transfers, meeting := j.Finalize(sinkLogger())
+	if transfers == nil {
+		transfers = queued
+	}
 	if meeting != nil {
 		warning = meeting.Error()
 	}

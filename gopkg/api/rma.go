@@ -1,6 +1,12 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/internal/errcode"
+import (
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
+	"github.com/pyshmem/shmem/gopkg/internal/prof"
+)
 
 // The data-movement calls. dst/src are addresses (the facade turns buffer
 // objects into addresses); elem_size is a byte count. They return an error
@@ -38,10 +44,31 @@ func transfer(dst, src, n int64, pe int, put, nbi bool) error {
 	if dst < 0 || src < 0 || n < 0 {
 		return errcode.New(errcode.InvalidParam, "dst %d, src %d and elem_size %d must not be negative", dst, src, n)
 	}
+	if t := profTable.Load(); t != nil {
+		return profiledTransfer(t, j, dst, src, n, pe, put, nbi)
+	}
 	if put {
 		return j.Put(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
 	}
 	return j.Get(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
+}
+
+// profiledTransfer is transfer's body while profiling is on.
+func profiledTransfer(t *prof.Table, j *job.Job, dst, src, n int64, pe int, put, nbi bool) error {
+	start := time.Now()
+	var err error
+	kind := prof.Get
+	if put {
+		kind = prof.Put
+		err = j.Put(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
+	} else {
+		err = j.Get(uintptr(dst), uintptr(src), uintptr(n), pe, nbi)
+	}
+	if nbi {
+		kind += prof.PutNbi - prof.Put
+	}
+	t.Add(kind, pe, n, int64(time.Since(start)))
+	return err
 }
 
 // Quiet is shmem_quiet: completes every outstanding transfer of this PE.
@@ -51,7 +78,12 @@ func Quiet() (_ int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, j.Quiet()
+	t, start := profStart()
+	err = j.Quiet()
+	if t != nil {
+		t.Add(prof.Quiet, -1, 0, int64(time.Since(start)))
+	}
+	return 0, err
 }
 
 // Fence is shmem_fence: orders earlier puts to each PE before later ones.
@@ -72,7 +104,12 @@ func BarrierAll() (_ int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, j.BarrierAll()
+	t, start := profStart()
+	err = j.BarrierAll()
+	if t != nil {
+		t.Add(prof.Barrier, -1, 0, int64(time.Since(start)))
+	}
+	return 0, err
 }
 
 // Barrier is shmem_barrier(team).
@@ -82,5 +119,10 @@ func Barrier(team int) (_ int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, j.Barrier(team)
+	t, start := profStart()
+	err = j.Barrier(team)
+	if t != nil {
+		t.Add(prof.Barrier, -1, 0, int64(time.Since(start)))
+	}
+	return 0, err
 }

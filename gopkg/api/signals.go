@@ -1,6 +1,11 @@
 package api
 
-import "github.com/pyshmem/shmem/gopkg/internal/errcode"
+import (
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/prof"
+)
 
 // PutmemSignal is shmem_putmem_signal (nbi 0) and shmem_putmem_signal_nbi
 // (nbi 1): the data, then the 32-bit signal word at sig on pe.
@@ -13,7 +18,12 @@ func PutmemSignal(dst, src, n, sig, signal int64, sigOp, pe, nbi int) (_ int, er
 	if dst < 0 || src < 0 || n < 0 || sig < 0 {
 		return 0, errcode.New(errcode.InvalidParam, "dst %d, src %d, elem_size %d and sig %d must not be negative", dst, src, n, sig)
 	}
-	return 0, j.PutSignal(uintptr(dst), uintptr(src), uintptr(n), uintptr(sig), signal, sigOp, pe, nbi != 0)
+	t, start := profStart()
+	err = j.PutSignal(uintptr(dst), uintptr(src), uintptr(n), uintptr(sig), signal, sigOp, pe, nbi != 0)
+	if t != nil {
+		t.Add(prof.PutSignal, pe, n, int64(time.Since(start)))
+	}
+	return 0, err
 }
 
 // SignalFetch is shmem_signal_fetch: this PE's signal word at sig.
@@ -43,6 +53,10 @@ func SignalWaitUntil(sig int64, cmp int, value int64) (v int64, err error) {
 	if err != nil {
 		return 0, err
 	}
+	t, start := profStart()
 	got, err := j.SignalWaitUntil(p, cmp, value)
+	if t != nil {
+		t.Add(prof.SignalWait, j.Rank(), 0, int64(time.Since(start)))
+	}
 	return int64(got), err
 }

@@ -3,6 +3,27 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
+from . import _pyshmem  # Ascend programs reach calls as shmem._pyshmem.<name> (issue 10)
+from ._aclshmemx import (  # streams, memory types, config, profiling, instances (issue 10)
+    aclshmemx_barrier_all_on_stream,
+    aclshmemx_barrier_on_stream,
+    aclshmemx_get_heap_base,
+    aclshmemx_get_prof,
+    aclshmemx_getmem_on_stream,
+    aclshmemx_handle_wait,
+    aclshmemx_instance_ctx_get,
+    aclshmemx_instance_ctx_set,
+    aclshmemx_putmem_on_stream,
+    aclshmemx_quiet_on_stream,
+    aclshmemx_set_mte_config,
+    aclshmemx_set_qp_num,
+    aclshmemx_set_rdma_config,
+    aclshmemx_set_sdma_config,
+    aclshmemx_set_udma_config,
+    aclshmemx_show_prof,
+    aclshmemx_signal_op_on_stream,
+    aclshmemx_signal_wait_until_on_stream,
+)
 from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
 from ._ascend import *  # noqa: F403 - Ascend's later names (docs/migration.md), listed in _ascend.__all__
 from ._attrs import (

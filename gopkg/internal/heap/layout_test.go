@@ -41,3 +41,35 @@ func TestAlignUp(t *testing.T) {
 	_, ok := alignUp(^uintptr(0)-10, 64)
 	assert.False(t, ok, "overflow")
 }
+
+func TestRegionsLayOutTwoHeaps(t *testing.T) {
+	r, err := NewRegions(3*4096+1, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.DeviceSize != 4*4096 || r.HostOffset != UserAlign || r.HostSize != 2*4096 {
+		t.Fatalf("regions %+v", r)
+	}
+	if r.Total() != UserAlign+2*4096 {
+		t.Fatalf("total %d", r.Total())
+	}
+	if off, size, ok := r.Of(HostSide); !ok || off != UserAlign || size != 2*4096 {
+		t.Fatalf("host heap %d %d %v", off, size, ok)
+	}
+	if r.TypeAt(0) != DeviceSide || r.TypeAt(UserAlign) != HostSide {
+		t.Fatal("TypeAt")
+	}
+	if apart, _ := NewRegions(UserAlign, 1); apart.HostOffset != 2*UserAlign {
+		t.Fatalf("heaps touch: %+v", apart)
+	}
+	none, _ := NewRegions(4096, 0)
+	if _, _, ok := none.Of(HostSide); ok || none.Total() != 4096 {
+		t.Fatalf("no host heap: %+v", none)
+	}
+	if _, _, ok := none.Of(7); ok {
+		t.Fatal("unknown type accepted")
+	}
+	if _, err := NewRegions(0, 1); err == nil {
+		t.Fatal("empty device heap accepted")
+	}
+}

@@ -33,8 +33,10 @@ type Job struct {
 	// allLocal: every PE is mapped here, so barriers can run in shared memory.
 	allLocal bool
 
-	allocMu sync.Mutex
-	alloc   *heap.Allocator
+	allocMu   sync.Mutex
+	alloc     *heap.Allocator // the DEVICE_SIDE heap, at user offset 0
+	hostAlloc *heap.Allocator // the HOST_SIDE heap, offsets relative to regions.HostOffset; nil: none
+	regions   heap.Regions
 
 	rma      engine.Transport
 	net      *netengine.Engine // nil when every PE is mapped here
@@ -70,6 +72,7 @@ type peerInfo struct {
 	Name    string // os.Hostname, for diagnostics
 	Segment heap.Handle
 	MemSize uintptr
+	HostMem uintptr
 	Secret  []byte // rank 0 only: the job secret every data connection must prove
 }
 
@@ -95,7 +98,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	tr.logf(LogDebug, "init: PE %d of %d, mem_size %d, engine %s, host %s (identity %s), timeouts init %s create %s op %s",
 		opts.Rank, opts.Size, opts.MemSize, j.info.Engine, j.info.Hostname, j.info.HostID,
 		opts.InitTimeout, opts.CreateTimeout, opts.OpTimeout)
-	if j.seg, err = heap.Create(opts.MemSize); err != nil {
+	if j.regions, err = heap.NewRegions(opts.MemSize, opts.HostMemSize); err != nil {
+		return nil, err
+	}
+	if j.seg, err = heap.Create(j.regions.Total()); err != nil {
 		return nil, errcode.Wrap(errcode.SmemError, err, "creating the symmetric heap")
 	}
 	j.info.HeapUserBytes = j.seg.UserSize()
@@ -137,7 +143,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err = j.mapPeers(tr); err != nil {
 		return nil, err
 	}
-	j.alloc = heap.NewAllocator(j.seg.UserSize())
+	j.alloc = heap.NewAllocator(j.regions.DeviceSize)
+	if j.regions.HostSize > 0 {
+		j.hostAlloc = heap.NewAllocator(j.regions.HostSize)
+	}
 	if err = j.startEngine(tr); err != nil {
 		return nil, err
 	}
@@ -153,7 +162,8 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 // from then on no other process can attach it. (No crash at any point leaves
 // anything behind: segments have no name, see package heap.)
 func (j *Job) mapPeers(tr *startTrace) error {
-	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Handle, MemSize: j.opts.MemSize}
+	me := peerInfo{Host: hostIdentity(), Name: osHostname(), Segment: j.seg.Handle, MemSize: j.opts.MemSize,
+		HostMem: j.opts.HostMemSize}
 	// With a job key every PE derives the data secret, so it never travels;
 	// without one rank 0 makes one and hands it to the PEs that joined.
 	derived := j.sess.DataSecret()
@@ -174,9 +184,9 @@ func (j *Job) mapPeers(tr *startTrace) error {
 		if err := json.Unmarshal(b, &infos[pe]); err != nil {
 			return errcode.New(errcode.BootstrapError, "PE %d sent an unreadable segment description", pe)
 		}
-		if infos[pe].MemSize != j.opts.MemSize {
-			return errcode.New(errcode.InvalidParam, "mem_size differs between PEs: PE %d asked for %d bytes, PE %d for %d",
-				j.opts.Rank, j.opts.MemSize, pe, infos[pe].MemSize)
+		if infos[pe].MemSize != j.opts.MemSize || infos[pe].HostMem != j.opts.HostMemSize {
+			return errcode.New(errcode.InvalidParam, "heap sizes differ between PEs: PE %d asked for %d+%d bytes, PE %d for %d+%d",
+				j.opts.Rank, j.opts.MemSize, j.opts.HostMemSize, pe, infos[pe].MemSize, infos[pe].HostMem)
 		}
 	}
 	tr.done("exchange", "learnt every PE's host and heap segment")

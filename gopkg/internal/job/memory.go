@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/heap"
 	"github.com/pyshmem/shmem/native"
 )
 
@@ -17,7 +18,7 @@ const minAlign = 64
 // still meets the others: they all fail together instead of one PE skipping
 // the exchange and pairing its next call with the others' current one.
 type heapCall struct {
-	kind  byte // 'm' malloc, 'f' free
+	kind  byte // 'm' malloc (device-side heap), 'h' malloc in the host-side heap, 'f' free
 	size  int64
 	align int64
 	off   int64 // free: offset of the block
@@ -68,7 +69,11 @@ func (c heapCall) describe() string {
 	if c.kind == 'f' {
 		return fmt.Sprintf("free of the block at offset %d", c.off)
 	}
-	return fmt.Sprintf("%d bytes aligned to %d", c.size, c.align)
+	heapName := "device-side"
+	if c.kind == 'h' {
+		heapName = "host-side"
+	}
+	return fmt.Sprintf("%d bytes aligned to %d in the %s heap", c.size, c.align, heapName)
 }
 
 // Malloc is the collective allocation behind shmem_malloc/calloc/align. Every
@@ -78,8 +83,22 @@ func (c heapCall) describe() string {
 // default; zero asks for the block to be cleared on every PE before any PE
 // returns.
 func (j *Job) Malloc(size, alignment int64, zero bool) (uintptr, error) {
+	return j.MallocIn(heap.DeviceSide, size, alignment, zero)
+}
+
+// MallocIn is Malloc in the heap of memory type memType (heap.HostSide or
+// heap.DeviceSide).
+func (j *Job) MallocIn(memType int, size, alignment int64, zero bool) (uintptr, error) {
 	call := heapCall{kind: 'm', size: size, align: max(alignment, minAlign)}
+	regionOff, _, haveHeap := j.regions.Of(memType)
+	if memType == heap.HostSide {
+		call.kind = 'h'
+	}
 	switch {
+	case memType != heap.HostSide && memType != heap.DeviceSide:
+		call.bad = fmt.Sprintf("mem_type %d is neither HOST_SIDE (0) nor DEVICE_SIDE (1)", memType)
+	case !haveHeap:
+		call.bad = "there is no host-side heap (its size is 0: set SHMEM_HOST_MEM_SIZE before init)"
 	case size < 0:
 		call.bad = fmt.Sprintf("size %d is negative", size)
 	case alignment < 0 || alignment&(alignment-1) != 0:
@@ -92,11 +111,12 @@ func (j *Job) Malloc(size, alignment int64, zero bool) (uintptr, error) {
 		return 0, nil
 	}
 	j.allocMu.Lock()
-	off, err := j.alloc.Alloc(uintptr(size), uintptr(call.align))
+	off, err := j.allocatorOf(memType).Alloc(uintptr(size), uintptr(call.align))
 	j.allocMu.Unlock()
 	if err != nil {
 		return 0, err
 	}
+	off += regionOff
 	if zero {
 		clear(native.View(j.userBases[j.opts.Rank]+off, uintptr(size)))
 		if err := j.BarrierAll(); err != nil {
@@ -126,7 +146,8 @@ func (j *Job) Free(addr uintptr) error {
 	}
 	j.allocMu.Lock()
 	defer j.allocMu.Unlock()
-	return j.alloc.Free(uintptr(call.off))
+	a, rel := j.allocatorAt(uintptr(call.off))
+	return a.Free(rel)
 }
 
 // BlockSize is the size of the live block at addr, 0 when addr is no block.
@@ -142,18 +163,66 @@ func (j *Job) BlockSize(addr uintptr) uintptr {
 func (j *Job) blockSize(off uintptr) (uintptr, bool) {
 	j.allocMu.Lock()
 	defer j.allocMu.Unlock()
-	return j.alloc.BlockSize(off)
+	a, rel := j.allocatorAt(off)
+	return a.BlockSize(rel)
+}
+
+func (j *Job) allocatorOf(memType int) *heap.Allocator {
+	if memType == heap.HostSide {
+		return j.hostAlloc
+	}
+	return j.alloc
+}
+
+// allocatorAt returns the allocator of the heap holding user offset off and
+// off relative to that heap.
+func (j *Job) allocatorAt(off uintptr) (*heap.Allocator, uintptr) {
+	if j.regions.TypeAt(off) == heap.HostSide {
+		return j.hostAlloc, off - j.regions.HostOffset
+	}
+	return j.alloc, off
+}
+
+// HeapBase is the address of this PE's heap of memory type memType, 0 when
+// there is no such heap.
+func (j *Job) HeapBase(memType int) uintptr {
+	off, _, ok := j.regions.Of(memType)
+	if !ok {
+		return 0
+	}
+	return j.userBases[j.opts.Rank] + off
+}
+
+// MemTypeOf is the memory type of the heap holding symmetric address addr,
+// -1 when addr is not in this PE's heaps.
+func (j *Job) MemTypeOf(addr uintptr) int {
+	off, ok := j.localOffset(addr, 1)
+	if !ok {
+		return -1
+	}
+	return j.regions.TypeAt(off)
 }
 
 // localOffset turns an address in this PE's user heap into its offset, when
 // [addr, addr+n) lies inside the heap.
 func (j *Job) localOffset(addr, n uintptr) (uintptr, bool) {
 	base := j.userBases[j.opts.Rank]
-	size := j.seg.UserSize()
-	if addr < base || addr-base >= size || n > size-(addr-base) {
+	if addr < base || !j.inHeap(addr-base, n) {
 		return 0, false
 	}
 	return addr - base, true
+}
+
+// inHeap reports whether [off, off+n) of the user area lies inside one heap
+// (DEVICE_SIDE or HOST_SIDE), not in the gap between them.
+func (j *Job) inHeap(off, n uintptr) bool {
+	for _, t := range [...]int{heap.DeviceSide, heap.HostSide} {
+		start, size, ok := j.regions.Of(t)
+		if ok && off >= start && off-start < size && n <= size-(off-start) {
+			return true
+		}
+	}
+	return false
 }
 
 // Ptr is shmem_ptr: where PE pe's copy of the symmetric address addr can be
@@ -176,9 +245,8 @@ func (j *Job) SyncHandle() uintptr { return j.seg.Base }
 
 // Mapped reports whether [addr, addr+n) lies inside one heap mapped here.
 func (j *Job) Mapped(addr, n uintptr) bool {
-	size := j.seg.UserSize()
 	for _, base := range j.userBases {
-		if base != 0 && addr >= base && addr-base < size && n <= size-(addr-base) {
+		if base != 0 && addr >= base && j.inHeap(addr-base, n) {
 			return true
 		}
 	}

@@ -24,7 +24,7 @@ func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
 	e, err := netengine.Listen(netengine.Config{
 		Rank: j.opts.Rank, Size: j.opts.Size,
 		HeapBase: j.seg.UserBase(), HeapSize: j.seg.UserSize(), WakeBlock: j.wakeBlock(j.opts.Rank),
-		Secret: j.secret, ListenHost: j.sess.LocalHost(), ChunkSize: j.opts.ChunkSize,
+		Secret: j.secret, ListenHost: j.sess.LocalHost(), ChunkSize: j.opts.ChunkSize, Lanes: j.opts.NetLanes,
 		DialTimeout: j.opts.CreateTimeout,
 		ServerTLS:   j.opts.TLS.serverConfig(), ClientTLS: j.opts.TLS.clientConfig(), // TLS (issue 6)
 	})

@@ -21,7 +21,9 @@ const (
 type Options struct {
 	Rank, Size    int
 	MemSize       uintptr
-	Addr          string // "host:port" of the rendezvous; may be empty only when Size == 1
+	HostMemSize   uintptr // the HOST_SIDE heap's size; 0: none
+	NetLanes      int     // connections to each network peer (aclshmemx_set_qp_num); 0: one
+	Addr          string  // "host:port" of the rendezvous; may be empty only when Size == 1
 	Engine        int
 	InitTimeout   time.Duration
 	CreateTimeout time.Duration

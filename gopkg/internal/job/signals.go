@@ -62,3 +62,54 @@ func (j *Job) SignalWaitUntil(sig uintptr, cmp int, value int64) (int32, error) 
 		}
 	}
 }
+
+// SignalWaitUntilCancel is SignalWaitUntil for a wait queued on a stream: it
+// also gives up when cancelled reports true (the stream is being shut down
+// before the heap goes away).
+func (j *Job) SignalWaitUntilCancel(sig uintptr, cmp int, value int64, cancelled func() bool) (int32, error) {
+	if value < math.MinInt32 || value > math.MaxInt32 {
+		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit the 32-bit signal word", value)
+	}
+	w, err := j.word(sig, 4, j.opts.Rank)
+	if err != nil {
+		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+	}
+	for {
+		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval)
+		if errcode.CodeOf(err) != errcode.TimeoutError {
+			return got, err
+		}
+		if lost := j.lostPE.Load(); lost >= 0 {
+			return got, errcode.New(errcode.BootstrapError, "signal wait: PE %d of the job died", lost)
+		}
+		if cancelled() {
+			return got, errcode.New(errcode.InnerError, "signal wait on a stream cancelled by finalize")
+		}
+	}
+}
+
+// CheckSignalWord checks that sig is a 4-byte aligned word of this PE's heap
+// that PE pe can update (pe < 0: this PE), for arguments checked when an
+// operation is queued.
+func (j *Job) CheckSignalWord(sig uintptr, pe int) error {
+	if pe < 0 {
+		pe = j.opts.Rank
+	}
+	if _, err := j.word(sig, 4, pe); err != nil {
+		return errcode.Wrap(errcode.InvalidParam, err, "sig")
+	}
+	return nil
+}
+
+// CheckRange checks that [addr, addr+n) lies in this PE's symmetric heap and
+// that pe is a PE of the job.
+func (j *Job) CheckRange(addr, n uintptr, pe int, what string) error {
+	if pe < 0 || pe >= j.opts.Size {
+		return errcode.New(errcode.InvalidParam, "pe %d is not a PE of this job (0..%d)", pe, j.opts.Size-1)
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err := j.symOffset(addr, n, what)
+	return err
+}

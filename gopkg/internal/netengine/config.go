@@ -16,6 +16,10 @@ type Config struct {
 	Secret     []byte  // the job secret (at least MinSecretLen bytes): a peer that cannot prove it is refused
 	ListenHost string  // interface to listen on ("" = all); the kernel picks the port
 	ChunkSize  uintptr // large transfers go in pieces of this size (DefaultChunkSize when 0)
+	// Lanes is the number of connections to each peer (1 when 0, at most
+	// MaxLanes): a blocking put or get of at least two chunks is split over
+	// all of them at once (Ascend's qp_num); everything else uses the first.
+	Lanes int
 	// ServerTLS and ClientTLS turn on TLS for the listener and for dialed
 	// connections (nil: plain TCP). Mutual authentication is the configs'
 	// business (ClientAuth, Certificates); an empty ClientTLS.ServerName
@@ -45,6 +49,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return bad("wake block address %#x is null or not 4-byte aligned", cfg.WakeBlock)
 	case len(cfg.Secret) < MinSecretLen:
 		return bad("job secret of %d bytes is shorter than %d", len(cfg.Secret), MinSecretLen)
+	case cfg.Lanes < 0 || cfg.Lanes > MaxLanes:
+		return bad("%d connections per peer is not in 1..%d", cfg.Lanes, MaxLanes)
 	case cfg.DialTimeout < 0:
 		return bad("negative dial timeout %s", cfg.DialTimeout)
 	}
@@ -52,6 +58,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	out.Secret = append([]byte(nil), cfg.Secret...)
 	if out.ChunkSize == 0 {
 		out.ChunkSize = DefaultChunkSize
+	}
+	if out.Lanes == 0 {
+		out.Lanes = 1
 	}
 	if out.DialTimeout == 0 {
 		out.DialTimeout = DefaultDialTimeout

@@ -35,11 +35,16 @@ func (e *Engine) Connect(addrs []string, use []bool) error {
 	}
 
 	peers := make([]*peer, e.cfg.Size)
-	errs := make([]error, e.cfg.Size)
+	lanes := make([][]*peer, e.cfg.Size)
+	errs := make([]error, e.cfg.Size*e.cfg.Lanes)
 	var wg sync.WaitGroup
 	for pe, u := range use {
-		if u {
-			wg.Go(func() { peers[pe], errs[pe] = e.dial(pe, addrs[pe]) })
+		if !u {
+			continue
+		}
+		lanes[pe] = make([]*peer, e.cfg.Lanes)
+		for k := range e.cfg.Lanes {
+			wg.Go(func() { lanes[pe][k], errs[pe*e.cfg.Lanes+k] = e.dial(pe, addrs[pe]) })
 		}
 	}
 	wg.Wait()
@@ -47,14 +52,22 @@ func (e *Engine) Connect(addrs []string, use []bool) error {
 		if err == nil {
 			continue
 		}
-		for _, p := range peers {
-			if p != nil {
-				p.close()
+		for _, l := range lanes {
+			for _, p := range l {
+				if p != nil {
+					p.close()
+				}
 			}
 		}
 		e.cfg.Logf("%v", err)
 		return err
 	}
+	for pe, l := range lanes {
+		if l != nil {
+			peers[pe] = l[0]
+		}
+	}
+	e.lanes.Store(&lanes)
 	e.peers.Store(&peers)
 	return nil
 }

@@ -8,6 +8,8 @@ const (
 	// DefaultChunkSize is the piece size of large transfers when
 	// Config.ChunkSize is 0.
 	DefaultChunkSize uintptr = 1 << 20
+	// MaxLanes bounds Config.Lanes (Ascend's largest qp_num).
+	MaxLanes = 32
 	// DefaultDialTimeout bounds each connection set-up (dial, TLS, the secret
 	// handshake) when Config.DialTimeout is 0.
 	DefaultDialTimeout = 30 * time.Second

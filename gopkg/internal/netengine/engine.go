@@ -22,7 +22,8 @@ type Engine struct {
 	ln   net.Listener
 	addr string
 
-	peers     atomic.Pointer[[]*peer] // peers[pe]: the connection to pe, nil when not used; nil until Connect
+	peers     atomic.Pointer[[]*peer]   // peers[pe]: the connection to pe, nil when not used; nil until Connect
+	lanes     atomic.Pointer[[][]*peer] // lanes[pe]: every connection to pe, peers[pe] first (Config.Lanes of them)
 	chunkSize atomic.Uintptr
 	gate      callgate.Gate
 

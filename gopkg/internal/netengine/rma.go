@@ -80,6 +80,9 @@ func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) e
 	if nbi {
 		return p.submit(it, nil)
 	}
+	if lanes := e.lanesTo(pe, n); lanes != nil {
+		return e.putOverLanes(lanes, it)
+	}
 	it.flags |= flagAck
 	return e.await(p, it)
 }
@@ -105,6 +108,9 @@ func (e *Engine) get(dst uintptr, pe int, off, n uintptr, nbi bool) error {
 	it := item{op: opGet, off: off, n: n, local: dst, chunk: e.wireChunk()}
 	if nbi {
 		return p.submit(it, nil)
+	}
+	if lanes := e.lanesTo(pe, n); lanes != nil {
+		return e.overLanes(lanes, it)
 	}
 	return e.await(p, it)
 }

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"sync/atomic"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/netengine"
+)
+
+// The aclshmemx_set_*_config calls: each engine's staging size ub_size acts
+// as the piece size in which that engine splits large transfers. offset and
+// sync_id name device resources (a UB offset, a hardware event) that a host
+// has no counterpart of; they are checked and kept only by the facade.
+
+// SetMteConfig is aclshmemx_set_mte_config: as mte_set_ub_params, ub_size
+// becomes the piece size of every engine that splits transfers (the copy
+// engine and the network engine).
+func SetMteConfig(offset, ubSize, syncID int64) (code int) {
+	defer recoverCode(&code)
+	if ubSize <= 0 || offset < 0 || syncID < 0 {
+		return errcode.InvalidValue
+	}
+	return SetUbParams(offset, ubSize, syncID)
+}
+
+// SetSdmaConfig is aclshmemx_set_sdma_config: ub_size becomes the chunk size
+// of the copy engine (SDMA) only.
+func SetSdmaConfig(offset, ubSize, syncID int64) (code int) {
+	defer recoverCode(&code)
+	if ubSize <= 0 || offset < 0 || syncID < 0 {
+		return errcode.InvalidValue
+	}
+	j := current.Load()
+	if j == nil {
+		return errcode.NotInited
+	}
+	return errcode.CodeOf(j.SetLocalChunkSize(uintptr(ubSize)))
+}
+
+// SetRdmaConfig is aclshmemx_set_rdma_config: ub_size becomes the frame size
+// in which the network engine (ROCE here) sends large transfers.
+// NotSupported when no PE is reached through the network.
+func SetRdmaConfig(offset, ubSize, syncID int64) (code int) {
+	defer recoverCode(&code)
+	if ubSize <= 0 || offset < 0 || syncID < 0 {
+		return errcode.InvalidValue
+	}
+	j := current.Load()
+	if j == nil {
+		return errcode.NotInited
+	}
+	return errcode.CodeOf(j.SetNetChunkSize(uintptr(ubSize)))
+}
+
+// SetUdmaConfig is aclshmemx_set_udma_config: there is no UDMA engine on a
+// host, so NotSupported.
+func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
+	defer recoverCode(&code)
+	return errcode.NotSupported
+}
+
+// pendingLanes is the qp_num the next init gives the network engine.
+var pendingLanes atomic.Int64
+
+// SetQpNum is aclshmemx_set_qp_num: the number of connections (1..32) the
+// network engine opens to each peer from the next init on; blocking
+// transfers of two chunks or more are split over all of them. Only for the
+// network engine (ROCE, engine 4): MTE and SDMA give InvalidValue, UDMA
+// NotSupported. After init it changes nothing and says so (InvalidParam), as
+// Ascend's value is frozen at init.
+func SetQpNum(engineType, qpNum int64) (code int) {
+	defer recoverCode(&code)
+	switch {
+	case engineType == 8:
+		return errcode.NotSupported
+	case engineType != 4:
+		return errcode.InvalidValue
+	case qpNum < 1 || qpNum > netengine.MaxLanes:
+		return errcode.InvalidValue
+	case current.Load() != nil:
+		return errcode.InvalidParam
+	}
+	pendingLanes.Store(qpNum)
+	return errcode.Success
+}
+
+// EngineChunk reports the piece sizes in effect: which 0 is the same-host
+// engine's, 1 the network engine's (0 without one); -1 before init.
+func EngineChunk(which int) (n int64) {
+	defer func() {
+		if recover() != nil {
+			n = -1
+		}
+	}()
+	j := current.Load()
+	if j == nil {
+		return -1
+	}
+	if which == 1 {
+		return int64(j.NetChunkSize())
+	}
+	return int64(j.LocalChunkSize())
+}

@@ -1,0 +1,49 @@
+"""What shmem.core remembers between calls: the generation of the current job (a Buffer of an earlier one is
+stale), and the buffers lent to queued stream operations."""
+
+from __future__ import annotations
+
+import threading
+
+from .._buffers import LocalBuffer
+
+# Bumped at every finalize: a Buffer made before it refers to memory that is gone.
+epoch = 0
+_lock = threading.Lock()
+# stream handle -> objects that queued operations of that stream use: LocalBuffer exports (released) or Buffers
+# (kept alive), until a synchronize of the stream has seen those operations run.
+_lent: dict = {}
+
+
+def lend(stream: int, obj: object) -> None:
+    with _lock:
+        _lent.setdefault(stream, []).append(obj)
+
+
+def lent_count(stream: int) -> int:
+    with _lock:
+        return len(_lent.get(stream, ()))
+
+
+def snapshot() -> dict:
+    with _lock:
+        return {h: len(v) for h, v in _lent.items()}
+
+
+def release(stream: int, count: int) -> None:
+    """Releases the first count objects lent to stream: the operations that used them have run."""
+    with _lock:
+        items = _lent.get(stream, [])
+        done, items[:count] = items[:count], []
+    for obj in done:
+        if isinstance(obj, LocalBuffer):
+            obj.release()
+
+
+def release_all() -> None:
+    with _lock:
+        everything = [obj for items in _lent.values() for obj in items]
+        _lent.clear()
+    for obj in everything:
+        if isinstance(obj, LocalBuffer):
+            obj.release()
