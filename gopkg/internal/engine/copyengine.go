@@ -31,7 +31,7 @@ func NewCopyEngine(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps}, workers: cfg.Workers}
+	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, wakes: cfg.Wakes, size: cfg.HeapSize, trusted: cfg.TrustHeaps}, workers: cfg.Workers}
 	e.chunkSize.Store(cfg.ChunkSize)
 	e.queue.init()
 	e.nbi.init()
@@ -95,6 +95,7 @@ func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig 
 		if err := req.copyAll(); err != nil {
 			return err
 		}
+		req.landed()
 		return applySignal(sig)
 	}
 	t := newTransfer(req, e.chunkSize.Load())

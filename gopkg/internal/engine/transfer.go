@@ -56,6 +56,9 @@ func (t *transfer) run(copied *atomic.Uint64) {
 }
 
 func (t *transfer) finish() {
+	if !t.failed.Load() {
+		t.req.landed()
+	}
 	if t.hasSig && !t.failed.Load() {
 		t.err = t.sig.apply()
 	}

@@ -183,7 +183,11 @@ func (j *Job) mapPeers() error {
 func (j *Job) startEngine() error {
 	// The heaps are this process's own read/write mappings, pages reserved at
 	// creation, kept until teardown: large copies need not probe them.
-	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
+	wakes := make([]uintptr, j.opts.Size)
+	for pe := range wakes {
+		wakes[pe] = j.wakeBlock(pe)
+	}
+	cfg := engine.Config{Bases: j.userBases, Wakes: wakes, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
 	var local engine.Transport
 	var err error
 	if j.opts.Engine == EngineSDMA {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/barrier"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
 
@@ -190,9 +191,10 @@ const lostCheckInterval = 200 * time.Millisecond
 
 func (j *Job) sharedBarrier(ts *teamSync) error {
 	deadline := time.Now().Add(j.opts.OpTimeout)
+	var mark interrupt.Mark
 	for {
 		slice := min(lostCheckInterval, time.Until(deadline))
-		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond))
+		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond), &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return err
 		}
