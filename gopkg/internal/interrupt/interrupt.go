@@ -1,6 +1,7 @@
 package interrupt
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -50,12 +51,13 @@ type Mark struct {
 	taken bool
 }
 
-// Now takes a Mark. The epoch is read before the channel, so an interrupt
-// between the two reads is still caught by Err (the channel may then be the
-// next one; callers check Err before they select).
+// Now takes a Mark. It reads the epoch and its channel under Raise's lock,
+// so the channel is closed exactly by the first interrupt after the Mark. It
+// costs an uncontended lock: blocking calls take it only once they block.
 func Now() Mark {
-	e := epoch.Load()
-	return Mark{epoch: e, done: *done.Load(), taken: true}
+	raiseMu.Lock()
+	defer raiseMu.Unlock()
+	return Mark{epoch: epoch.Load(), done: *done.Load(), taken: true}
 }
 
 // Take takes m now unless it was taken already. A nil m stands for a call
@@ -75,9 +77,9 @@ func (m *Mark) Err() error {
 	return nil
 }
 
-// Done is closed by the first interrupt after m was taken (or one just
-// before; see Now): select on it beside the channel a call waits for. It is
-// nil, which blocks forever, for a nil or untaken m.
+// Done is closed by the first interrupt after m was taken: select on it
+// beside the channel a call waits for. It is nil, which blocks forever, for a
+// nil or untaken m.
 func (m *Mark) Done() <-chan struct{} {
 	if m == nil {
 		return nil
@@ -139,4 +141,20 @@ func watch(f *os.File, forward int) {
 			return // closed by a later Watch, or the pipe is gone
 		}
 	}
+}
+
+// Context returns a child of parent that is cancelled at the next interrupt,
+// for blocking code built on contexts (the rendezvous at init). Interrupted
+// tells afterwards whether the interrupt was the cause.
+func Context(parent context.Context) (ctx context.Context, cancel context.CancelFunc, interrupted func() bool) {
+	m := Now()
+	ctx, cancel = context.WithCancel(parent)
+	go func() {
+		select {
+		case <-m.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel, func() bool { return m.Err() != nil }
 }

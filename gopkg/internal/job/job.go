@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/heap"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
@@ -97,7 +98,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		// rather than claim an address another job may be using.
 		addr = "127.0.0.1:0"
 	}
-	j.sess, err = bootstrap.Join(context.Background(), bootstrap.Config{
+	// Ctrl-C ends the wait for the other PEs (issue 12 item 9).
+	joinCtx, stopJoin, interrupted := interrupt.Context(context.Background())
+	defer stopJoin()
+	j.sess, err = bootstrap.Join(joinCtx, bootstrap.Config{
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
 		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
@@ -105,6 +109,9 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		OnPeerLost:   j.peerLost,
 	})
 	if err != nil {
+		if interrupted() {
+			return nil, interrupt.Err()
+		}
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)
 	}
 	j.sessForExit.Store(j.sess)

@@ -44,6 +44,10 @@ type peer struct {
 	iov    [2][]byte
 	bufs   net.Buffers
 
+	// recvMu is held by the reader while it writes get data into a caller's
+	// memory, so abandon can wait until no piece is being written.
+	recvMu sync.Mutex
+
 	// Owned by the reader goroutine.
 	br      *bufio.Reader
 	respBuf [responseHeaderLen]byte
@@ -151,4 +155,23 @@ func describeEnd(err error) error {
 		return errors.New("closed by the peer (process gone?)")
 	}
 	return err
+}
+
+// abandon gives up on the blocking operation id for a caller that stops
+// waiting (timeout, Ctrl-C): its answer will be dropped, and get data no
+// longer lands in the caller's memory, which the caller may reuse as soon as
+// abandon returns. It reports false when the operation is no longer pending
+// (answered, or failed with the peer): its waiter has then been completed.
+func (p *peer) abandon(id uint64) bool {
+	p.recvMu.Lock() // no piece of its data is being written after this
+	defer p.recvMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	op, ok := p.pending[id]
+	if !ok {
+		return false
+	}
+	op.abandoned, op.w = true, nil
+	p.pending[id] = op
+	return true
 }

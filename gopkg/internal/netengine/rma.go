@@ -1,6 +1,12 @@
 package netengine
 
-import "github.com/pyshmem/shmem/gopkg/internal/signal"
+import (
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
+)
 
 // Put copies [src, src+n) here to PE pe's heap at dstOff and returns once pe
 // acknowledged that the data is in its heap.
@@ -121,7 +127,30 @@ func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
 		w.release()
 		return 0, err
 	}
-	return w.wait()
+	mark := interrupt.Now()
+	var expired <-chan time.Time
+	if e.cfg.OpTimeout > 0 {
+		t := time.NewTimer(e.cfg.OpTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-w.done:
+		return w.finish()
+	case <-expired:
+	case <-mark.Done():
+	}
+	if !p.abandon(w.id) {
+		// Answered (or failed) meanwhile: take that answer.
+		<-w.done
+		return w.finish()
+	}
+	// The waiter stays with the peer, which drops the late answer.
+	if err := mark.Err(); err != nil {
+		return 0, err
+	}
+	return 0, errcode.New(errcode.TimeoutError, "PE %d did not answer within %s (control_operation_timeout): is it stopped?",
+		p.pe, e.cfg.OpTimeout)
 }
 
 // checkRemote accepts [off, off+n) inside a heap (overflow-safe).

@@ -18,6 +18,9 @@ func (p *peer) submit(it item, w *waiter) error {
 	}
 	p.nextID++
 	it.id = p.nextID
+	if w != nil {
+		w.id = it.id
+	}
 	if w != nil || it.op == opGet {
 		p.pending[it.id] = pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n}
 	}
