@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/job"
 )
 
@@ -36,4 +37,13 @@ func Sync(id int) (_ int, err error) {
 		return 0, err
 	}
 	return 0, j.Sync(id)
+}
+
+// WatchSignals makes Ctrl-C end blocking calls: fd is the read end of the
+// pipe whose write end the facade gave signal.set_wakeup_fd (the runtime
+// takes ownership of it), forward the wakeup fd set before (-1: none), which
+// keeps receiving every byte.
+func WatchSignals(fd, forward int) (_ int, err error) {
+	defer recoverInto(&err)
+	return 0, interrupt.Watch(fd, forward)
 }

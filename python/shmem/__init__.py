@@ -3,6 +3,7 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
+from . import _interrupt  # noqa: F401 - Ctrl-C ends blocking calls (installs the signal wakeup fd)
 from ._amo import *  # noqa: F403 - the typed names are generated, listed in _amo.__all__
 from ._attrs import (
     SHMEM_STATUS_INVALID,
@@ -114,6 +115,14 @@ from ._teams import (
     team_split_2d,
     team_split_strided,
     team_translate_pe,
+)
+from ._p2p import *  # noqa: F403 - aclshmem_<T>_wait*/_test*, generated, listed in _p2p.__all__
+from ._sync import (
+    aclshmem_barrier,
+    aclshmem_barrier_all,
+    aclshmem_signal_wait_until,
+    aclshmem_sync,
+    aclshmem_sync_all,
 )
 from ._tls import set_conf_store_tls, set_conf_store_tls_key
 from ._unique_id import UNIQUE_ID_SIZE, shmem_get_unique_id, shmem_init_using_unique_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import re
 
 SHMEM_SUCCESS = 0
@@ -36,7 +38,24 @@ def from_runtime(exc: BaseException) -> ShmemError:
     match = _CODED.match(text)
     if match is None:
         return ShmemError(SHMEM_INNER_ERROR, text)
-    return ShmemError(int(match.group(1)), match.group(2))
+    code = int(match.group(1))
+    if code == _INTERRUPTED:
+        return interrupted(match.group(2))
+    return ShmemError(code, match.group(2))
+
+
+# A blocking call ended by a signal (Ctrl-C; see _interrupt.py). Not an Ascend code: never given to users.
+_INTERRUPTED = -99
+_check_signals = ctypes.pythonapi.PyErr_CheckSignals
+_check_signals.restype = ctypes.c_int
+
+
+def interrupted(message: str) -> BaseException:
+    """Runs the Python signal handlers that the interrupting signal set pending: the SIGINT handler raises
+    KeyboardInterrupt right here. A handler that returns normally leaves InterruptedError for the caller (the
+    waits retry on it; a call that cannot be resumed raises it)."""
+    _check_signals()  # ctypes raises what the handler raised
+    return InterruptedError(errno.EINTR, message)
 
 
 def call(fn, *args):  # type: ignore[no-untyped-def]
