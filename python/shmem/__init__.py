@@ -79,6 +79,7 @@ from ._memory import (
     shmem_malloc,
     shmem_ptr,
 )
+from ._p2p import *  # noqa: F403 - aclshmem_<T>_wait*/_test*, generated, listed in _p2p.__all__
 from ._rma import (
     shmem_barrier_all,
     shmem_fence,
@@ -102,6 +103,13 @@ from ._signal import (
     shmem_signal_fetch,
     shmem_signal_wait_until,
 )
+from ._sync import (
+    aclshmem_barrier,
+    aclshmem_barrier_all,
+    aclshmem_signal_wait_until,
+    aclshmem_sync,
+    aclshmem_sync_all,
+)
 from ._teams import (
     SHMEM_TEAM_INVALID,
     SHMEM_TEAM_WORLD,
@@ -115,14 +123,6 @@ from ._teams import (
     team_split_2d,
     team_split_strided,
     team_translate_pe,
-)
-from ._p2p import *  # noqa: F403 - aclshmem_<T>_wait*/_test*, generated, listed in _p2p.__all__
-from ._sync import (
-    aclshmem_barrier,
-    aclshmem_barrier_all,
-    aclshmem_signal_wait_until,
-    aclshmem_sync,
-    aclshmem_sync_all,
 )
 from ._tls import set_conf_store_tls, set_conf_store_tls_key
 from ._unique_id import UNIQUE_ID_SIZE, shmem_get_unique_id, shmem_init_using_unique_id
