@@ -55,6 +55,17 @@ func (j *Job) P2P(c P2PCall) (res uint64, err error) {
 	}
 	// status, cmp_values, indices and res_out are the caller's memory at
 	// addresses the caller chose: a bad one must be an error, not a crash.
+	// The first pages are refused outright (a fault there is a nil
+	// dereference, which the runtime does not turn into a recoverable panic
+	// in every context); elsewhere a fault becomes an error below.
+	for _, a := range [...]struct {
+		addr uintptr
+		what string
+	}{{c.Status, "status"}, {c.Values, "cmp_values"}, {c.Indices, "indices"}, {c.ResOut, "res_out"}} {
+		if a.addr != 0 && a.addr < minUserAddress {
+			return 0, errcode.New(errcode.InvalidParam, "%s address 0x%x is not accessible memory", a.what, a.addr)
+		}
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if f := recover(); f != nil {
@@ -132,3 +143,7 @@ func checkOperand(kind int, v int64, f float64) error {
 
 // at reinterprets an address of the caller's memory as a pointer.
 func at[T any](addr uintptr) *T { return *(**T)(unsafe.Pointer(&addr)) }
+
+// minUserAddress is the lowest address taken for the caller's memory; below
+// it lie the never-mapped first pages (vm.mmap_min_addr is 64 KiB at most).
+const minUserAddress = 1 << 16
