@@ -48,8 +48,10 @@ def test_every_name_exists_for_every_type():
 @pytest.mark.parametrize("name", list(TYPES))
 def test_each_type_compares_as_its_type(heap, name):
     dtype = TYPES[name]
-    info = np.finfo(dtype) if name == "float" else np.iinfo(dtype)
-    lo, hi = (float(-1.5), float(2.5)) if name == "float" else (int(info.min), int(info.max))
+    if name == "float":
+        lo, hi = -1.5, 2.5
+    else:
+        lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
     v = view(heap, dtype, 4)
     v[:] = [lo, hi, 1, hi]
     res = np.zeros(1, dtype=np.int32)
