@@ -18,10 +18,14 @@ func WaitUntil32(addr, waiters uintptr, cmp int, value int32, timeout time.Durat
 	if err != nil {
 		return 0, err
 	}
-	ok, err := predicate(cmp, value)
-	if err != nil {
+	if cmp < CmpEQ || cmp > CmpLE {
+		_, err := predicate(cmp, value)
 		return 0, err
 	}
+	if v := atomic.LoadInt32(p); holds(cmp, v, value) {
+		return v, nil // no closure built: a satisfied wait allocates nothing
+	}
+	ok, _ := predicate(cmp, value)
 	var v int32
 	err = Wait(waiters, func() bool { v = atomic.LoadInt32(p); return ok(v) }, timeout, mark)
 	if errcode.CodeOf(err) == errcode.TimeoutError {
@@ -36,10 +40,14 @@ func WaitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Durat
 	if err != nil {
 		return 0, err
 	}
-	ok, err := predicate(cmp, value)
-	if err != nil {
+	if cmp < CmpEQ || cmp > CmpLE {
+		_, err := predicate(cmp, value)
 		return 0, err
 	}
+	if v := atomic.LoadInt64(p); holds(cmp, v, value) {
+		return v, nil // no closure built: a satisfied wait allocates nothing
+	}
+	ok, _ := predicate(cmp, value)
 	var v int64
 	err = Wait(waiters, func() bool { v = atomic.LoadInt64(p); return ok(v) }, timeout, mark)
 	if errcode.CodeOf(err) == errcode.TimeoutError {
