@@ -1,7 +1,9 @@
 package netengine
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -140,6 +142,20 @@ func TestRemoteUpdatesWakeSleepers(t *testing.T) {
 			_, err := signal.WaitUntil64(b.word32(16), b.wakeBlock(), signal.CmpEQ, 1<<40, 0, nil)
 			return err
 		}, func() error { _, err := a.eng.Atomic(1, AtomicSet, 8, 16, 1<<40, 0); return err }},
+		{"put", func() error {
+			_, err := signal.WaitUntil64(b.word32(24), b.wakeBlock(), signal.CmpEQ, 0x0707070707070707, 0, nil)
+			return err
+		}, func() error {
+			before := signal.WakeCount()
+			src := bytes.Repeat([]byte{7}, 8)
+			if err := a.eng.Put(1, 24, addrOf(src), 8); err != nil {
+				return err
+			}
+			if signal.WakeCount() == before {
+				return errors.New("the delivered put made no futex wake")
+			}
+			return nil
+		}},
 	}
 	for _, u := range updates {
 		t.Run(u.name, func(t *testing.T) {

@@ -80,3 +80,8 @@ func Wake32(addr, waiters uintptr) error {
 	wakeAll(waiters)
 	return nil
 }
+
+// WakeCount is how many futex wakes this process has made: tests of other
+// packages see with it that a write woke its sleepers through the protocol
+// (not merely through a sleeper's periodic re-check).
+func WakeCount() uint64 { return wakeCalls.Load() }
