@@ -86,6 +86,8 @@ def blocked_call(call: str, engine: int, *extra: str, interrupt: bool = True, ki
     ("aclshmem_barrier", ROCE),  # the barrier through the rendezvous
     ("sync_all", MTE),
     ("team_split", MTE),  # a collective of the rendezvous
+    ("broadcast", MTE),  # a collective of the job
+    ("broadcast", ROCE),
     ("signal_wait_until", ROCE),
 ])
 def test_ctrl_c_ends_a_blocked_call(call, engine):
@@ -100,7 +102,7 @@ def test_ctrl_c_ends_the_wait_for_the_other_pes_at_init():
     assert elapsed < BOUND, elapsed
 
 
-@pytest.mark.parametrize("call", ["getmem", "putmem", "signal_wait_until"])
+@pytest.mark.parametrize("call", ["getmem", "putmem", "quiet", "signal_wait_until"])
 def test_ctrl_c_ends_a_call_on_a_frozen_peer(call):
     status, elapsed, last, err = blocked_call(call, ROCE, "0", "stop")
     assert status == 3 and last[0] == "KeyboardInterrupt", (status, last, err)
