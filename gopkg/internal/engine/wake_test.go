@@ -26,7 +26,7 @@ func TestPutWakesTheTargetsSleepers(t *testing.T) {
 			tr, err := kind.open(cfg)
 			require.NoError(t, err)
 			defer tr.Close()
-			last := h.bases[1] + 4<<20 - 1 // the last byte of every put below
+			lastWord := h.at(1, 4<<20-4, 4) // holds the last byte of every put below
 			for _, nbi := range []bool{false, true} {
 				for _, n := range []uintptr{8, 3<<20 + 5} {
 					off := 4<<20 - n
@@ -41,7 +41,7 @@ func TestPutWakesTheTargetsSleepers(t *testing.T) {
 					done := make(chan error, 1)
 					go func() {
 						done <- signal.Wait(wakes[1], func() bool {
-							return atomic.LoadUint32((*uint32)(unsafe.Pointer(last-3))) != 0
+							return atomic.LoadUint32((*uint32)(unsafe.Pointer(&lastWord[0]))) != 0
 						}, 20*time.Second, nil)
 					}()
 					require.Eventually(t, func() bool { return signal.Fetch32(wakes[1]) == 1 }, 10*time.Second,
