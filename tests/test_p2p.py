@@ -101,6 +101,12 @@ def test_set_semantics_masks_and_empty_sets(heap):
     status = np.array([1, 1, 0, 1], dtype=np.int32)
     values = np.array([0, 0, 5, 0], dtype=np.int32)
     assert shmem.aclshmem_int32_test_any_vector(heap, 4, status.ctypes.data, EQ, values.ctypes.data) == 2
+    # ivars may be a buffer over the heap (a view of it, a shmem.array).
+    assert shmem.aclshmem_int32_test_any(v[1:], 3, None, EQ, 7) == 2
+    arr = shmem.array(4, "int16")
+    arr[:] = [0, 0, 3, 0]
+    assert shmem.aclshmem_int16_wait_until_any(arr, 4, None, GT, 2) == 2
+    shmem.shmem_free(arr)
 
 
 def test_res_out_is_written_as_ascend_writes_it(heap):
