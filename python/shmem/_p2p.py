@@ -123,11 +123,29 @@ def _family(name: str) -> dict:
         return _run(op, kind, ivars, nelems, indices, status, cmp, bits, fbits, values, res_out, size, typecode,
                     op >= _WAIT_UNTIL)
 
+    lo, hi = bounds if bounds is not None else (0, -1)
+
+    def scalar(op: int, ivar: Any, cmp: int, cmp_value: Any, res_out: Any) -> int:
+        """The one-variable forms: straight to the runtime for int arguments (the common, hot case)."""
+        if cmp_value.__class__ is int and lo <= cmp_value <= hi:
+            bits, fbits = (cmp_value - (1 << 64) if cmp_value >= 1 << 63 else cmp_value), 0.0
+        else:
+            bits, fbits = _operand(name, cmp_value, bounds)
+        if ivar.__class__ is int and (res_out is None or res_out.__class__ is int):
+            try:
+                return _p2p(op, kind, ivar, 1, 0, 0, cmp, bits, fbits, 0, res_out or 0)
+            except RuntimeError as exc:
+                error = from_runtime(exc)  # KeyboardInterrupt leaves here on Ctrl-C
+                if op < _WAIT_UNTIL or not isinstance(error, InterruptedError):
+                    raise error from None
+        return _run(op, kind, ivar, 1, None, None, cmp, bits, fbits, None, res_out, size, typecode,
+                    op >= _WAIT_UNTIL)
+
     def wait(ivar: Any, cmp_value: Any) -> None:
-        run(_WAIT_UNTIL, ivar, 1, None, None, 1, cmp_value, None, None)  # until ivar != cmp_value
+        scalar(_WAIT_UNTIL, ivar, 1, cmp_value, None)  # until ivar != cmp_value
 
     def wait_until(ivar: Any, cmp: int, cmp_value: Any) -> None:
-        run(_WAIT_UNTIL, ivar, 1, None, None, cmp, cmp_value, None, None)
+        scalar(_WAIT_UNTIL, ivar, cmp, cmp_value, None)
 
     def wait_until_all(ivars: Any, nelems: int, status: Any, cmp: int, cmp_value: Any) -> None:
         run(_WAIT_ALL, ivars, nelems, None, status, cmp, cmp_value, None, None)
@@ -151,7 +169,7 @@ def _family(name: str) -> dict:
         return run(_WAIT_SOME, ivars, nelems, indices, status, cmp, None, cmp_values, res_out)
 
     def test(ivar: Any, cmp: int, cmp_value: Any, res_out: Any = None) -> int:
-        return run(_TEST, ivar, 1, None, None, cmp, cmp_value, None, res_out)
+        return scalar(_TEST, ivar, cmp, cmp_value, res_out)
 
     def test_all(ivars: Any, nelems: int, status: Any, cmp: int, cmp_value: Any, res_out: Any = None) -> int:
         return run(_TEST_ALL, ivars, nelems, None, status, cmp, cmp_value, None, res_out)

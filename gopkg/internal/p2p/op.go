@@ -166,21 +166,24 @@ func run[T elem](r *Request, waiters uintptr, timeout time.Duration, mark *inter
 			s.values[i] = plain[T](r.Values + uintptr(i)*s.size)
 		}
 	}
-	var eval func() (uint64, bool)
-	switch r.Op {
-	case Test, WaitUntil:
-		eval = s.all
-	case TestAll, WaitUntilAll:
-		eval = s.all
-	case TestAny, WaitUntilAny:
-		eval = s.any
-	default:
-		eval = s.some
-	}
-	res, done := eval()
+	res, done := s.eval()
 	if r.Op < WaitUntil || done {
 		return res, nil
 	}
-	err := signal.Wait(waiters, func() bool { res, done = eval(); return done }, timeout, mark)
+	// Only a wait that has to block builds the closure (and so puts the
+	// set on the heap): a satisfied one allocates nothing here.
+	blocked := s
+	err := signal.Wait(waiters, func() bool { res, done = blocked.eval(); return done }, timeout, mark)
 	return res, err
+}
+
+// eval evaluates the set once as the operation asks.
+func (s *set[T]) eval() (uint64, bool) {
+	switch s.r.Op {
+	case Test, WaitUntil, TestAll, WaitUntilAll:
+		return s.all()
+	case TestAny, WaitUntilAny:
+		return s.any()
+	}
+	return s.some()
 }

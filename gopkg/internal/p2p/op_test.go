@@ -212,3 +212,24 @@ func TestWaitEndsOnInterrupt(t *testing.T) {
 	}
 	assert.Equal(t, int32(0), signal.Fetch32(w), "the sleeper left the wake block")
 }
+
+// A test, or a wait that holds at once: no allocation, no system call.
+func BenchmarkSatisfied(b *testing.B) {
+	r, err := shmtest.NewRegion(4096)
+	require.NoError(b, err)
+	defer r.Close()
+	w, vars := r.Addr(), r.Addr()+varsAt
+	put(vars, 4, 5)
+	for _, op := range []int{Test, WaitUntil} {
+		req := &Request{Op: op, Kind: Int32, Cmp: CmpEQ, Ivars: vars, N: 1, Value: 5}
+		b.Run(map[int]string{Test: "test", WaitUntil: "wait_until"}[op], func(b *testing.B) {
+			var mark interrupt.Mark
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(req, w, 0, &mark); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
