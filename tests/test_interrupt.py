@@ -147,3 +147,18 @@ def test_interrupt_watcher_is_installed():
     code = "import signal, shmem; fd = signal.set_wakeup_fd(-1); print(fd)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert int(out.stdout) >= 0
+
+
+def test_a_handler_that_does_not_raise_makes_init_fail_with_a_status():
+    """shmem_init returns a status: interrupted, with a SIGINT handler that does not raise, it returns -99."""
+    body = """
+import signal, threading
+import shmem
+signal.signal(signal.SIGINT, lambda *a: None)
+attr = shmem.InitAttr()
+assert shmem.shmem_set_attributes(0, 2, 1 << 20, IP_PORT, attr) == 0
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+report(shmem.shmem_init(0, 2, 1 << 20))
+"""
+    pe = spmd.run(2, body, ranks=[0], timeout=60)[0]
+    assert pe.report == -99

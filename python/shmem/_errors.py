@@ -55,7 +55,9 @@ def interrupted(message: str) -> BaseException:
     KeyboardInterrupt right here. A handler that returns normally leaves InterruptedError for the caller (the
     waits retry on it; a call that cannot be resumed raises it)."""
     _check_signals()  # ctypes raises what the handler raised
-    return InterruptedError(errno.EINTR, message)
+    error = InterruptedError(errno.EINTR, message)
+    error.code = _INTERRUPTED  # type: ignore[attr-defined]  # what a call returning a status returns
+    return error
 
 
 def call(fn, *args):  # type: ignore[no-untyped-def]
