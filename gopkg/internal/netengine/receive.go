@@ -87,14 +87,16 @@ func (p *peer) handle(r *response) error {
 	}
 	if known {
 		p.mu.Lock()
-		if cur, ok := p.pending[r.id]; ok && cur.abandoned {
-			op.w = nil // its caller left: nobody takes the answer
-		}
+		cur := p.pending[r.id]
 		delete(p.pending, r.id)
 		p.mu.Unlock()
-		if op.w != nil {
+		switch {
+		case cur.abandoned:
+			// Its caller left with a timeout or Ctrl-C and was told so: the
+			// answer, error or not, is nobody's now.
+		case op.w != nil:
 			op.w.complete(r.value, op.err)
-		} else if op.err != nil {
+		case op.err != nil:
 			p.e.recordNBI(op.err)
 		}
 	}

@@ -1,0 +1,68 @@
+package netengine
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+)
+
+// answerGet writes the silent peer's answer to get id: n bytes of b at heap
+// offset 0.
+func answerGet(t *testing.T, conn interface{ Write([]byte) (int, error) }, id uint64, n int, b byte) {
+	var hdr [responseHeaderLen]byte
+	r := response{status: statusOK, flags: flagFinal, id: id, len: uint64(n)}
+	r.encode(hdr[:])
+	_, err := conn.Write(append(hdr[:], bytes.Repeat([]byte{b}, n)...))
+	require.NoError(t, err)
+}
+
+// A blocking get from a peer that never answers (a frozen process) fails
+// with TimeoutError after OpTimeout; its answer, arriving later, is dropped:
+// the caller's buffer, given back with the error, is never written; the
+// connection stays in step for the next call.
+func TestFrozenPeerTimesOutAndALateAnswerIsDropped(t *testing.T) {
+	n, conns := connectToSilent(t, func(c *Config) { c.OpTimeout = 200 * time.Millisecond })
+	conn := <-conns
+	first, second := mmapBytes(t, 8), mmapBytes(t, 8)
+
+	start := time.Now()
+	err := returnsSoon(t, "a get from a frozen peer", func() error { return n.eng.Get(addrOf(first), 1, 0, 8) })
+	requireCode(t, err, errcode.TimeoutError, "control_operation_timeout")
+	require.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
+
+	answerGet(t, conn, 1, 8, 0xaa) // the late answer to the first get
+	done := make(chan error, 1)
+	go func() { done <- n.eng.Get(addrOf(second), 1, 0, 8) }()
+	time.Sleep(20 * time.Millisecond)
+	answerGet(t, conn, 2, 8, 0xbb)
+	require.NoError(t, returnsSoon(t, "the next get", func() error { return <-done }))
+	require.Equal(t, bytes.Repeat([]byte{0xbb}, 8), second)
+	require.Equal(t, make([]byte, 8), first, "the late answer was written to a buffer given back")
+	require.NoError(t, n.eng.Quiet(), "the abandoned get is not an NBI failure")
+}
+
+// Ctrl-C (an interrupt) ends a get waiting on a frozen peer at once.
+func TestInterruptEndsAGetFromAFrozenPeer(t *testing.T) {
+	n, conns := connectToSilent(t, nil)
+	<-conns
+	dst := mmapBytes(t, 8)
+	done := make(chan error, 1)
+	go func() { done <- n.eng.Get(addrOf(dst), 1, 0, 8) }()
+	// Raised until the get ends: one raised before the get started to wait
+	// is, rightly, not its interrupt.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		interrupt.Raise()
+		select {
+		case err := <-done:
+			requireCode(t, err, errcode.Interrupted, "interrupted")
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("the interrupt did not end the get")
+}
