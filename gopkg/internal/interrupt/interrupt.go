@@ -87,6 +87,10 @@ func (m *Mark) Done() <-chan struct{} {
 	return m.done
 }
 
+// Epoch is the current interrupt epoch: one atomic load, for code that must
+// notice an interrupt without taking a Mark (a timer callback, say).
+func Epoch() uint64 { return epoch.Load() }
+
 // Err is the error of an interrupted call.
 func Err() error {
 	return errcode.New(errcode.Interrupted, "interrupted by a signal (Ctrl-C)")

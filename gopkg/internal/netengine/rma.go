@@ -122,12 +122,14 @@ func (e *Engine) await(p *peer, it item) error {
 }
 
 func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
+	// Taken before the submit: a caller still writing its request to a
+	// frozen peer is interrupted too (see drain).
+	mark := interrupt.Now()
 	w := getWaiter()
 	if err := p.submit(it, w); err != nil {
 		w.release()
 		return 0, err
 	}
-	mark := interrupt.Now()
 	var expired <-chan time.Time
 	if e.cfg.OpTimeout > 0 {
 		t := time.NewTimer(e.cfg.OpTimeout)
@@ -141,9 +143,15 @@ func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
 	case <-mark.Done():
 	}
 	if !p.abandon(w.id) {
-		// Answered (or failed) meanwhile: take that answer.
+		// Answered (or failed) meanwhile: take that answer. A failure that
+		// the interrupt caused (a write to a frozen peer given up) is the
+		// interrupt.
 		<-w.done
-		return w.finish()
+		v, err := w.finish()
+		if ierr := mark.Err(); err != nil && ierr != nil {
+			return 0, ierr
+		}
+		return v, err
 	}
 	// The waiter stays with the peer, which drops the late answer.
 	if err := mark.Err(); err != nil {

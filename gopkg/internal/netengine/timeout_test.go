@@ -2,6 +2,7 @@ package netengine
 
 import (
 	"bytes"
+	"net"
 	"testing"
 	"time"
 
@@ -65,4 +66,41 @@ func TestInterruptEndsAGetFromAFrozenPeer(t *testing.T) {
 		}
 	}
 	t.Fatal("the interrupt did not end the get")
+}
+
+// A blocking put larger than the socket buffers, to a peer that reads
+// nothing (frozen): the caller is stuck writing, and control_operation_timeout
+// still ends the call.
+func TestFrozenPeerThatDoesNotReadTimesOutAWritingPut(t *testing.T) {
+	n := newNode(t, 0, 2, 64<<20, func(c *Config) { c.OpTimeout = 300 * time.Millisecond })
+	addr, conns := stalledPeer(t, 1, 2)
+	require.NoError(t, n.eng.Connect([]string{"", addr}, []bool{false, true}))
+	<-conns
+	src := localBytes(t, 32<<20, 1)
+	err := returnsSoon(t, "a put to a peer that reads nothing", func() error { return n.eng.Put(1, 0, addrOf(src), 32<<20) })
+	require.Contains(t, []int{errcode.TimeoutError, errcode.BootstrapError}, errcode.CodeOf(err), "%v", err)
+}
+
+// stalledPeer is silentPeer that, after the handshake, reads nothing at all.
+func stalledPeer(t testing.TB, rank, size int) (addr string, conns <-chan net.Conn) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	ch := make(chan net.Conn, 4)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+			cfg := Config{Rank: rank, Size: size, Secret: testSecret}
+			if _, err := serverHandshake(conn, &cfg); err != nil {
+				_ = conn.Close()
+				continue
+			}
+			ch <- conn
+		}
+	}()
+	return ln.Addr().String(), ch
 }
