@@ -62,6 +62,9 @@ func (e *Engine) completeNBI(timeout time.Duration) error {
 		}
 		flushes = append(flushes, flushWait{p, w})
 	}
+	if len(flushes) == 0 {
+		return nil // nothing outstanding: no timer, no allocation
+	}
 	var expired <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)

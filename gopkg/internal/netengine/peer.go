@@ -7,6 +7,9 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // peer is this PE's connection to another PE: requests go out through a FIFO
@@ -34,6 +37,11 @@ type peer struct {
 	// Completion tracking for Quiet (doc.go, "Completion").
 	lastNBI       atomic.Uint64 // id of the latest NBI operation, 0 for none
 	completeBelow atomic.Uint64 // every operation with a smaller id is complete
+
+	// A blocking caller writing its request: since when (unix ns, 0: none)
+	// and the interrupt epoch then, for the write watchdog.
+	writeSince atomic.Int64
+	writeEpoch atomic.Uint64
 
 	kick chan struct{} // wakes the sender goroutine for NBI work
 	stop chan struct{} // closed by close: the sender goroutine ends
@@ -174,4 +182,25 @@ func (p *peer) abandon(id uint64) bool {
 	op.abandoned, op.w = true, nil
 	p.pending[id] = op
 	return true
+}
+
+// expire fails the blocking calls waiting on this peer for longer than limit
+// (the operation timeout) with TimeoutError, abandoning them as abandon does.
+func (p *peer) expire(now int64, limit time.Duration) {
+	var late []*waiter
+	p.recvMu.Lock()
+	p.mu.Lock()
+	for id, op := range p.pending {
+		if op.w != nil && !op.abandoned && time.Duration(now-op.since) > limit {
+			late = append(late, op.w)
+			op.abandoned, op.w = true, nil
+			p.pending[id] = op
+		}
+	}
+	p.mu.Unlock()
+	p.recvMu.Unlock()
+	for _, w := range late {
+		w.complete(0, errcode.New(errcode.TimeoutError,
+			"PE %d did not answer within %s (control_operation_timeout): is it stopped?", p.pe, limit))
+	}
 }

@@ -1,9 +1,6 @@
 package netengine
 
 import (
-	"time"
-
-	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
@@ -130,22 +127,17 @@ func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
 		w.release()
 		return 0, err
 	}
-	var expired <-chan time.Time
-	if e.cfg.OpTimeout > 0 {
-		t := time.NewTimer(e.cfg.OpTimeout)
-		defer t.Stop()
-		expired = t.C
-	}
+	// The operation timeout is kept by the engine's watchdog (watchOps),
+	// which fails the call through its waiter: no timer per call.
 	select {
 	case <-w.done:
 		return w.finish()
-	case <-expired:
 	case <-mark.Done():
 	}
 	if !p.abandon(w.id) {
-		// Answered (or failed) meanwhile: take that answer. A failure that
-		// the interrupt caused (a write to a frozen peer given up) is the
-		// interrupt.
+		// Answered, failed or timed out meanwhile: take that answer. A
+		// failure the interrupt caused (a write to a frozen peer given up)
+		// is the interrupt.
 		<-w.done
 		v, err := w.finish()
 		if ierr := mark.Err(); err != nil && ierr != nil {
@@ -154,11 +146,7 @@ func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
 		return v, err
 	}
 	// The waiter stays with the peer, which drops the late answer.
-	if err := mark.Err(); err != nil {
-		return 0, err
-	}
-	return 0, errcode.New(errcode.TimeoutError, "PE %d did not answer within %s (control_operation_timeout): is it stopped?",
-		p.pe, e.cfg.OpTimeout)
+	return 0, mark.Err()
 }
 
 // checkRemote accepts [off, off+n) inside a heap (overflow-safe).

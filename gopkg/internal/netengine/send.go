@@ -2,7 +2,6 @@ package netengine
 
 import (
 	"runtime/debug"
-	"sync/atomic"
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
@@ -28,7 +27,7 @@ func (p *peer) submit(it item, w *waiter) error {
 		w.id = it.id
 	}
 	if w != nil || it.op == opGet {
-		p.pending[it.id] = pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n}
+		p.pending[it.id] = pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n, since: p.e.now.Load()}
 	}
 	if w == nil {
 		p.lastNBI.Store(it.id)
@@ -69,7 +68,8 @@ func (p *peer) drain(own uint64) {
 	prev := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(prev)
 	if own != 0 {
-		defer p.guardWrites()()
+		p.beginWrite()
+		defer p.endWrite()
 	}
 	ownWritten := false
 	for {
@@ -157,35 +157,11 @@ func (p *peer) writeRequest(r *request, addr, n uintptr) error {
 	return writeFrame(p.bw, p.conn, &p.iov, &p.bufs, p.reqBuf[:], addr, n)
 }
 
-// writeCheck is how often a blocking caller stuck writing to its peer looks
-// at Ctrl-C and control_operation_timeout.
-const writeCheck = 50 * time.Millisecond
-
-// guardWrites keeps a blocking caller's writes from blocking forever on a
-// peer that does not read (a frozen process with full socket buffers): on
-// Ctrl-C, or once the operation timeout has passed, the socket's write
-// deadline is put in the past, which ends the write and gives the
-// connection up (the frame is cut, so the stream is unusable; every caller
-// waiting on the peer gets the error). A write that finishes within
-// writeCheck costs one timer. It returns the function that disarms it.
-func (p *peer) guardWrites() (stop func()) {
-	epoch, start, limit := interrupt.Epoch(), time.Now(), p.e.cfg.OpTimeout
-	var done atomic.Bool
-	var t *time.Timer
-	// Armed far off first and reset once t is set: the callback reads t.
-	t = time.AfterFunc(time.Hour, func() {
-		if done.Load() {
-			return
-		}
-		if interrupt.Epoch() != epoch || (limit > 0 && time.Since(start) > limit) {
-			_ = p.raw.SetWriteDeadline(time.Unix(1, 0))
-			return
-		}
-		t.Reset(writeCheck)
-	})
-	t.Reset(writeCheck)
-	return func() {
-		done.Store(true)
-		t.Stop()
-	}
+// beginWrite marks this peer's blocking caller as writing, for the write
+// watchdog (see watchWrites): two atomic stores, no allocation.
+func (p *peer) beginWrite() {
+	p.writeEpoch.Store(interrupt.Epoch())
+	p.writeSince.Store(time.Now().UnixNano())
 }
+
+func (p *peer) endWrite() { p.writeSince.Store(0) }
