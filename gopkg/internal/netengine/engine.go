@@ -84,9 +84,10 @@ func Listen(cfg Config) (*Engine, error) {
 func (e *Engine) watch() {
 	defer e.wg.Done()
 	var tick <-chan time.Time
-	limit := e.cfg.OpTimeout
+	limit, period := e.cfg.OpTimeout, time.Duration(0)
 	if limit > 0 {
-		t := time.NewTicker(min(max(limit/8, 50*time.Millisecond), 500*time.Millisecond))
+		period = min(max(limit/8, 50*time.Millisecond), 500*time.Millisecond)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -114,7 +115,9 @@ func (e *Engine) watch() {
 				_ = p.raw.SetWriteDeadline(time.Unix(1, 0))
 			}
 			if limit > 0 {
-				p.expire(now, limit)
+				// Stamps come from the clock of the last tick, up to a
+				// period early: never fail a call before its full timeout.
+				p.expire(now, limit+period, limit)
 			}
 		}
 	}

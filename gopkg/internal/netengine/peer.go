@@ -184,14 +184,15 @@ func (p *peer) abandon(id uint64) bool {
 	return true
 }
 
-// expire fails the blocking calls waiting on this peer for longer than limit
-// (the operation timeout) with TimeoutError, abandoning them as abandon does.
-func (p *peer) expire(now int64, limit time.Duration) {
+// expire fails the blocking calls waiting on this peer for longer than
+// after (the operation timeout limit, plus the clock's slack) with
+// TimeoutError, abandoning them as abandon does.
+func (p *peer) expire(now int64, after, limit time.Duration) {
 	var late []*waiter
 	p.recvMu.Lock()
 	p.mu.Lock()
 	for id, op := range p.pending {
-		if op.w != nil && !op.abandoned && time.Duration(now-op.since) > limit {
+		if op.since != 0 && op.w != nil && !op.abandoned && time.Duration(now-op.since) > after {
 			late = append(late, op.w)
 			op.abandoned, op.w = true, nil
 			p.pending[id] = op

@@ -17,7 +17,7 @@ type pendingOp struct {
 	// abandoned: the caller gave up (timeout, Ctrl-C) and may have reused
 	// dst; get data still arriving is read and dropped.
 	abandoned bool
-	since     int64 // a blocking call: the engine's clock when it was issued (see Engine.now)
+	since     int64 // a blocking call (not a flush): the engine's clock when it was issued (see Engine.now); 0 otherwise
 }
 
 // waiter is how a blocked caller gets its answer. Waiters are pooled: a

@@ -27,7 +27,11 @@ func (p *peer) submit(it item, w *waiter) error {
 		w.id = it.id
 	}
 	if w != nil || it.op == opGet {
-		p.pending[it.id] = pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n, since: p.e.now.Load()}
+		op := pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n}
+		if w != nil && it.op != opFlush { // Quiet keeps the timeout of its flushes itself
+			op.since = p.e.now.Load()
+		}
+		p.pending[it.id] = op
 	}
 	if w == nil {
 		p.lastNBI.Store(it.id)

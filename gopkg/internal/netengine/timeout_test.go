@@ -104,3 +104,14 @@ func stalledPeer(t testing.TB, rank, size int) (addr string, conns <-chan net.Co
 	}()
 	return ln.Addr().String(), ch
 }
+
+// Quiet with an NBI put outstanding to a frozen peer fails with TimeoutError
+// after the operation timeout (the watchdog leaves Quiet's flush to Quiet).
+func TestFrozenPeerTimesOutQuiet(t *testing.T) {
+	n, conns := connectToSilent(t, func(c *Config) { c.OpTimeout = 200 * time.Millisecond })
+	<-conns
+	src := localBytes(t, 8, 1)
+	require.NoError(t, n.eng.PutNBI(1, 0, addrOf(src), 8))
+	err := returnsSoon(t, "quiet with a frozen peer", func() error { return n.eng.Quiet() })
+	requireCode(t, err, errcode.TimeoutError, "did not complete outstanding NBI operations")
+}
