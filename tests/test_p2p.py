@@ -161,6 +161,20 @@ def test_bad_arguments_are_errors(heap, call, code):
     assert info.value.code == code
 
 
+@pytest.mark.parametrize("call, code", [
+    (lambda h: shmem.aclshmem_int32_test(1 << 64, EQ, 0), shmem.SHMEM_INVALID_PARAM),
+    (lambda h: shmem.aclshmem_int32_test(h, 1 << 70, 0), shmem.SHMEM_INVALID_PARAM),
+    (lambda h: shmem.aclshmem_int32_test_all(h, 1 << 64, None, EQ, 0), shmem.SHMEM_INVALID_PARAM),
+    (lambda h: shmem.aclshmem_int8_test_all_vector(h, 2, None, EQ, [1, 300]), shmem.SHMEM_INVALID_VALUE),
+    (lambda h: shmem.aclshmem_float_test_all_vector(h, 2, None, EQ, [1.0, 1e39]), shmem.SHMEM_INVALID_VALUE),
+    (lambda h: shmem.aclshmem_int32_test_all(h, 2, [0, 1 << 40], EQ, 0), shmem.SHMEM_INVALID_VALUE),
+])
+def test_huge_values_are_errors_not_overflow(heap, call, code):
+    with pytest.raises(shmem.ShmemError) as info:
+        call(heap)
+    assert info.value.code == code
+
+
 def test_bad_types_are_type_errors(heap):
     with pytest.raises(TypeError):
         shmem.aclshmem_int32_test(heap, EQ, "x")

@@ -11,15 +11,17 @@ of the job dies, and Ctrl-C ends it with KeyboardInterrupt."""
 
 from __future__ import annotations
 
+import math
 from array import array
 from typing import Any
 
 from ._buffers import LocalBuffer
 from ._core import raw
-from ._errors import SHMEM_INVALID_VALUE, ShmemError, from_runtime
+from ._errors import SHMEM_INVALID_PARAM, SHMEM_INVALID_VALUE, ShmemError, from_runtime
 
 _p2p = raw.api_P2p
 
+_FLT_MAX = 3.4028234663852886e38
 SIZE_MAX = (1 << 64) - 1  # the "no index" answer of the _any forms
 
 # Operation codes of the runtime (gopkg/internal/p2p/op.go).
@@ -58,6 +60,10 @@ def _operand(name: str, value: Any, bounds: Any) -> tuple:
     return (value - (1 << 64) if value >= 1 << 63 else value), 0.0
 
 
+def _too_large() -> ShmemError:
+    return ShmemError(SHMEM_INVALID_PARAM, "an address, nelems or cmp is too large to be one")
+
+
 class _Args:
     """The address arguments of one call; buffers stay exported until release()."""
 
@@ -74,7 +80,12 @@ class _Args:
         if typecode and isinstance(obj, (list, tuple)):
             if writable:
                 raise TypeError(f"{what} must be an address or a writable buffer, not {type(obj).__name__}")
-            obj = array(typecode, obj)
+            if typecode == "f" and any(abs(v) > _FLT_MAX and abs(v) != math.inf for v in obj):
+                raise ShmemError(SHMEM_INVALID_VALUE, f"an entry of {what} does not fit a float")
+            try:
+                obj = array(typecode, obj)
+            except OverflowError:
+                raise ShmemError(SHMEM_INVALID_VALUE, f"an entry of {what} does not fit its type") from None
         buffer = LocalBuffer(obj, nbytes, writable, what)
         self.held.append(buffer)
         return buffer.address
@@ -109,6 +120,8 @@ def _run(op: int, kind: int, ivars: Any, nelems: int, indices: Any, status: Any,
                 if waits and isinstance(error, InterruptedError):
                     continue  # a handler that did not raise: the wait goes on
                 raise error from None
+            except OverflowError:
+                raise _too_large() from None
     finally:
         args.release()
     return got + (1 << 64) if got < 0 else got
@@ -134,6 +147,8 @@ def _family(name: str) -> dict:
         if ivar.__class__ is int and (res_out is None or res_out.__class__ is int):
             try:
                 return _p2p(op, kind, ivar, 1, 0, 0, cmp, bits, fbits, 0, res_out or 0)
+            except OverflowError:
+                raise _too_large() from None
             except RuntimeError as exc:
                 error = from_runtime(exc)  # KeyboardInterrupt leaves here on Ctrl-C
                 if op < _WAIT_UNTIL or not isinstance(error, InterruptedError):
