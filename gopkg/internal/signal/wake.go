@@ -69,10 +69,11 @@ func WakeStores(waiters uintptr) {
 	wakeAll(waiters)
 }
 
-// Wake32 wakes the threads of any process sleeping in WaitUntil32 on the
-// 32-bit word at addr, if the wake block says some may be asleep. It is for
-// callers that change the word with their own sync/atomic write (the barrier
-// bumps one half of a 64-bit word); call it after that write.
+// Wake32 wakes the threads of any process sleeping on the segment of
+// waiters (waiting on the 32-bit word at addr or on anything else there), if
+// the wake block says some may be asleep. It is for callers that change the
+// word with their own sync/atomic write (the barrier bumps one half of a
+// 64-bit word); call it after that write.
 func Wake32(addr, waiters uintptr) error {
 	if _, err := words32(addr, waiters); err != nil {
 		return err
