@@ -65,4 +65,7 @@ def call(fn, *args):  # type: ignore[no-untyped-def]
     try:
         return fn(*args)
     except RuntimeError as exc:
-        raise from_runtime(exc) from None
+        failure = exc
+    # Outside the except block: a KeyboardInterrupt that from_runtime lets out (Ctrl-C) is not chained to the
+    # RuntimeError that carried it.
+    raise from_runtime(failure) from None

@@ -116,12 +116,13 @@ def _run(op: int, kind: int, ivars: Any, nelems: int, indices: Any, status: Any,
                            res_addr)
                 break
             except RuntimeError as exc:
-                error = from_runtime(exc)  # runs the signal handlers on Ctrl-C: KeyboardInterrupt leaves here
-                if waits and isinstance(error, InterruptedError):
-                    continue  # a handler that did not raise: the wait goes on
-                raise error from None
+                failure = exc
             except OverflowError:
                 raise _too_large() from None
+            # Outside the except block, so that Ctrl-C's KeyboardInterrupt is not chained to the RuntimeError.
+            error = from_runtime(failure)  # runs the signal handlers on Ctrl-C: KeyboardInterrupt leaves here
+            if not (waits and isinstance(error, InterruptedError)):  # else a handler did not raise: wait on
+                raise error from None
     finally:
         args.release()
     return got + (1 << 64) if got < 0 else got
@@ -150,9 +151,10 @@ def _family(name: str) -> dict:
             except OverflowError:
                 raise _too_large() from None
             except RuntimeError as exc:
-                error = from_runtime(exc)  # KeyboardInterrupt leaves here on Ctrl-C
-                if op < _WAIT_UNTIL or not isinstance(error, InterruptedError):
-                    raise error from None
+                failure = exc
+            error = from_runtime(failure)  # KeyboardInterrupt leaves here on Ctrl-C, unchained
+            if op < _WAIT_UNTIL or not isinstance(error, InterruptedError):
+                raise error from None
         return _run(op, kind, ivar, 1, None, None, cmp, bits, fbits, None, res_out, size, typecode,
                     op >= _WAIT_UNTIL)
 

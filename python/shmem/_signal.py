@@ -63,6 +63,7 @@ def shmem_signal_wait_until(sig: int, cmp: int, value: int) -> int:
         try:
             return raw.api_SignalWaitUntil(sig, cmp, value)
         except RuntimeError as exc:
-            error = from_runtime(exc)  # KeyboardInterrupt leaves here on Ctrl-C
-            if not isinstance(error, InterruptedError):  # a signal handler that did not raise: wait on
-                raise error from None
+            failure = exc
+        error = from_runtime(failure)  # KeyboardInterrupt leaves here on Ctrl-C, unchained
+        if not isinstance(error, InterruptedError):  # a signal handler that did not raise: wait on
+            raise error from None

@@ -41,6 +41,7 @@ def aclshmem_signal_wait_until(sig_addr: int, cmp: int, cmp_val: int) -> int:
         try:
             return _signal_wait(sig_addr, cmp, cmp_val)
         except RuntimeError as exc:
-            error = from_runtime(exc)  # KeyboardInterrupt leaves here on Ctrl-C
-            if not isinstance(error, InterruptedError):
-                raise error from None
+            failure = exc
+        error = from_runtime(failure)  # KeyboardInterrupt leaves here on Ctrl-C, unchained
+        if not isinstance(error, InterruptedError):  # a signal handler that did not raise: wait on
+            raise error from None
