@@ -3,7 +3,10 @@
 The Ascend SHMEM Python API on any Linux machine: PEs on one host share memory directly. See README and docs/
 for a quick start; ``shmemrun -n 4 python prog.py`` launches a job."""
 
-from . import _pyshmem  # Ascend programs reach calls as shmem._pyshmem.<name> (issue 10)
+from . import (
+    _interrupt,  # noqa: F401 - Ctrl-C ends blocking calls (installs the signal wakeup fd)
+    _pyshmem,  # Ascend programs reach calls as shmem._pyshmem.<name> (issue 10)
+)
 from ._aclshmemx import (  # streams, memory types, config, profiling, instances (issue 10)
     aclshmemx_barrier_all_on_stream,
     aclshmemx_barrier_on_stream,
@@ -101,6 +104,7 @@ from ._memory import (
     shmem_malloc,
     shmem_ptr,
 )
+from ._p2p import *  # noqa: F403 - aclshmem_<T>_wait*/_test*, generated, listed in _p2p.__all__
 from ._rma import (
     shmem_barrier_all,
     shmem_fence,
@@ -123,6 +127,13 @@ from ._signal import (
     shmem_putmem_signal_nbi,
     shmem_signal_fetch,
     shmem_signal_wait_until,
+)
+from ._sync import (
+    aclshmem_barrier,
+    aclshmem_barrier_all,
+    aclshmem_signal_wait_until,
+    aclshmem_sync,
+    aclshmem_sync_all,
 )
 from ._teams import (
     SHMEM_TEAM_INVALID,

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._buffers import LocalBuffer
 from ._core import raw
-from ._errors import SHMEM_INVALID_VALUE, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_VALUE, from_runtime
 
 
 def _stream_handle(stream: Any) -> int:
@@ -28,7 +28,7 @@ def _lend(handle: int, obj: object) -> None:
 def _on_stream(fn: Any, handle: int, *args: Any) -> None:
     try:
         fn(*args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise from_runtime(exc) from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import re
 
 SHMEM_SUCCESS = 0
@@ -54,7 +56,26 @@ def from_runtime(exc: BaseException) -> ShmemError:
     match = _CODED.match(text)
     if match is None:
         return ShmemError(SHMEM_INNER_ERROR, text)
-    return ShmemError(int(match.group(1)), match.group(2))
+    code = int(match.group(1))
+    if code == _INTERRUPTED:
+        return interrupted(match.group(2))
+    return ShmemError(code, match.group(2))
+
+
+# A blocking call ended by a signal (Ctrl-C; see _interrupt.py). Not an Ascend code: never given to users.
+_INTERRUPTED = -99
+_check_signals = ctypes.pythonapi.PyErr_CheckSignals
+_check_signals.restype = ctypes.c_int
+
+
+def interrupted(message: str) -> BaseException:
+    """Runs the Python signal handlers that the interrupting signal set pending: the SIGINT handler raises
+    KeyboardInterrupt right here. A handler that returns normally leaves InterruptedError for the caller (the
+    waits retry on it; a call that cannot be resumed raises it)."""
+    _check_signals()  # ctypes raises what the handler raised
+    error = InterruptedError(errno.EINTR, message)
+    error.code = _INTERRUPTED  # type: ignore[attr-defined]  # what a call returning a status returns
+    return error
 
 
 def call(fn, *args):  # type: ignore[no-untyped-def]
@@ -62,4 +83,7 @@ def call(fn, *args):  # type: ignore[no-untyped-def]
     try:
         return fn(*args)
     except FAILURES as exc:
-        raise from_runtime(exc) from None
+        failure = exc
+    # Outside the except block: a KeyboardInterrupt that from_runtime lets out (Ctrl-C) is not chained to the
+    # RuntimeError that carried it.
+    raise from_runtime(failure) from None

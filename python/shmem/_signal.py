@@ -66,7 +66,11 @@ def shmem_signal_wait_until(sig: int, cmp: int, value: int) -> int:
     """Waits until this PE's signal word at sig satisfies `word <cmp> value` (SHMEM_CMP_*) and returns the word.
 
     Spins briefly, then sleeps on a futex: a long wait costs no CPU."""
-    try:
-        return raw.api_SignalWaitUntil(sig, cmp, value)
-    except FAILURES as exc:
-        raise _signal_error(exc, value) from None
+    while True:
+        try:
+            return raw.api_SignalWaitUntil(sig, cmp, value)
+        except FAILURES as exc:
+            failure = exc
+        error = _signal_error(failure, value)  # KeyboardInterrupt leaves here on Ctrl-C, unchained
+        if not isinstance(error, InterruptedError):  # a signal handler that did not raise: wait on
+            raise error from None

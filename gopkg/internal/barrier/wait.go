@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
@@ -14,8 +15,10 @@ import (
 // (see signal.WakeBlockSize) of the segment holding the barrier block.
 // timeout 0 waits forever; otherwise, when the others do not all arrive in
 // time (one died, say), Wait takes its own arrival back and returns an error
-// with code TimeoutError, leaving the block usable.
-func Wait(block uintptr, n int, waiters uintptr, timeout time.Duration) error {
+// with code TimeoutError, leaving the block usable. mark (nil: not
+// interruptible) ends the wait on Ctrl-C the same way, with an Interrupted
+// error: the arrival is taken back, so the barrier can be called again.
+func Wait(block uintptr, n int, waiters uintptr, timeout time.Duration, mark *interrupt.Mark) error {
 	if err := checkBlock(block); err != nil {
 		return err
 	}
@@ -33,11 +36,15 @@ func Wait(block uintptr, n int, waiters uintptr, timeout time.Duration) error {
 	if err != nil || last {
 		return err // on success the last arriver has released the others
 	}
-	_, err = signal.WaitUntil32(block+genOffset, waiters, signal.CmpNE, int32(generation), timeout)
-	if errcode.CodeOf(err) != errcode.TimeoutError {
+	_, err = signal.WaitUntil32(block+genOffset, waiters, signal.CmpNE, int32(generation), timeout, mark)
+	code := errcode.CodeOf(err)
+	if code != errcode.TimeoutError && code != errcode.Interrupted {
 		return err
 	}
 	if others, withdrawn := withdraw(block, generation); withdrawn {
+		if code == errcode.Interrupted {
+			return err
+		}
 		return errcode.New(errcode.TimeoutError,
 			"barrier timed out after %v: %d of the other %d participants arrived", timeout, others, n-1)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
@@ -50,7 +51,7 @@ func TestBarrierInProcess(t *testing.T) {
 func TestSingleParticipantPassesAtOnce(t *testing.T) {
 	r := newRegion(t)
 	for i := 0; i < 3; i++ {
-		require.NoError(t, Wait(blockOf(r), 1, wakeOf(r), time.Millisecond))
+		require.NoError(t, Wait(blockOf(r), 1, wakeOf(r), time.Millisecond, nil))
 	}
 	arrivals, generation := state(t, blockOf(r))
 	assert.Equal(t, uint32(0), arrivals)
@@ -63,7 +64,7 @@ func TestBarrierTimeoutLeavesBlockUsable(t *testing.T) {
 	const n = 3
 	r := newRegion(t)
 	start := time.Now()
-	errs := runParticipants(n-1, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 100*time.Millisecond) })
+	errs := runParticipants(n-1, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 100*time.Millisecond, nil) })
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 	for _, err := range errs {
 		assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(err), "%v", err)
@@ -73,7 +74,7 @@ func TestBarrierTimeoutLeavesBlockUsable(t *testing.T) {
 	assert.Equal(t, uint32(0), arrivals, "timed-out participants withdrew")
 	assert.Equal(t, uint32(0), generation)
 
-	errs = runParticipants(n, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 10*time.Second) })
+	errs = runParticipants(n, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 10*time.Second, nil) })
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
@@ -107,7 +108,7 @@ func TestGenerationWraps(t *testing.T) {
 	r := newRegion(t)
 	b := blockOf(r)
 	atomic.StoreUint64(statePtr(b), generationOne*0xFFFFFFFF)
-	errs := runParticipants(2, func(int) error { return Wait(b, 2, wakeOf(r), 10*time.Second) })
+	errs := runParticipants(2, func(int) error { return Wait(b, 2, wakeOf(r), 10*time.Second, nil) })
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
 	arrivals, generation := state(t, b)
@@ -135,7 +136,7 @@ func TestBarrierRejectsBadArguments(t *testing.T) {
 		{"negative timeout", b, 2, w, -time.Second},
 	}
 	for _, c := range bad {
-		err := Wait(c.block, c.n, c.waiters, c.timeout)
+		err := Wait(c.block, c.n, c.waiters, c.timeout, nil)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), c.name)
 	}
 	arrivals, _ := state(t, b)
@@ -151,7 +152,7 @@ func TestTooManyArrivalsIsAnError(t *testing.T) {
 	r := newRegion(t)
 	b := blockOf(r)
 	atomic.StoreUint64(statePtr(b), 2) // two arrivals already
-	err := Wait(b, 2, wakeOf(r), time.Millisecond)
+	err := Wait(b, 2, wakeOf(r), time.Millisecond, nil)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
 	arrivals, generation := state(t, b)
 	assert.Equal(t, uint32(2), arrivals)
@@ -178,14 +179,36 @@ func TestInitZeroesTheBlock(t *testing.T) {
 func TestSleepingParticipantIsWoken(t *testing.T) {
 	r := newRegion(t)
 	done := make(chan error, 1)
-	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 10*time.Second) }()
+	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 10*time.Second, nil) }()
 	require.Eventually(t, func() bool { return signal.Fetch32(wakeOf(r)) == 1 }, 5*time.Second, time.Millisecond)
 	time.Sleep(20 * time.Millisecond) // inside futex_wait by now
-	require.NoError(t, Wait(blockOf(r), 2, wakeOf(r), time.Second))
+	require.NoError(t, Wait(blockOf(r), 2, wakeOf(r), time.Second, nil))
 	select {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(2 * time.Second):
 		t.Fatal("the sleeping participant was not woken")
+	}
+}
+
+// Ctrl-C ends a barrier wait and takes the arrival back: the barrier then
+// completes normally for everyone.
+func TestInterruptTakesArrivalBack(t *testing.T) {
+	r := newRegion(t)
+	var mark interrupt.Mark
+	done := make(chan error, 1)
+	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 0, &mark) }()
+	require.Eventually(t, func() bool { return signal.Fetch32(wakeOf(r)) == 1 },
+		10*time.Second, time.Millisecond, "the participant never slept")
+	interrupt.Raise()
+	select {
+	case err := <-done:
+		assert.Equal(t, errcode.Interrupted, errcode.CodeOf(err))
+	case <-time.After(10 * time.Second):
+		t.Fatal("the interrupt did not end the barrier wait")
+	}
+	errs := runParticipants(2, func(int) error { return Wait(blockOf(r), 2, wakeOf(r), 10*time.Second, nil) })
+	for _, err := range errs {
+		require.NoError(t, err)
 	}
 }

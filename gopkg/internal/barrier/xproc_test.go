@@ -25,7 +25,7 @@ func barrierRounds(r *shmtest.Region, me, n, rounds int, timeout time.Duration) 
 		if err := signal.Set32(roundOf(r, me), wakeOf(r), k); err != nil {
 			return err
 		}
-		if err := Wait(blockOf(r), n, wakeOf(r), timeout); err != nil {
+		if err := Wait(blockOf(r), n, wakeOf(r), timeout, nil); err != nil {
 			return fmt.Errorf("participant %d, barrier %d: %w", me, k, err)
 		}
 		for j := 0; j < n; j++ {
@@ -65,7 +65,7 @@ func TestBarrierAcrossProcesses(t *testing.T) {
 func playUntilTimeout(r *shmtest.Region, args []int) error {
 	me, n := args[0], args[1]
 	for k := 1; ; k++ {
-		err := Wait(blockOf(r), n, wakeOf(r), time.Second)
+		err := Wait(blockOf(r), n, wakeOf(r), time.Second, nil)
 		if err == nil {
 			continue
 		}

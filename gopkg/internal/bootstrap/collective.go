@@ -1,6 +1,10 @@
 package bootstrap
 
-import "time"
+import (
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+)
 
 // Allgather exchanges data among members (world ranks; nil means every
 // rank). Every member calls it with the same group and the same set of
@@ -71,17 +75,41 @@ func (s *Session) collective(op opKind, group string, members []int, data []byte
 // asks the server to end the collective for every member, and briefly waits
 // for the server's verdict, which names the members that never came (or is
 // the result, if the last member arrived meanwhile).
+//
+// Ctrl-C (package interrupt) ends the wait the same way, so that the other
+// members hear of it instead of waiting out the timeout; the reply is then
+// an Interrupted error.
 func (s *Session) await(req uint64, ch chan reply, m gatherMsg) reply {
-	if s.cfg.OpTimeout <= 0 {
-		return <-ch
+	select {
+	case r := <-ch: // answered already: no timer
+		return r
+	default:
 	}
-	t := time.NewTimer(s.cfg.OpTimeout)
-	defer t.Stop()
+	mark := interrupt.Now()
+	var expired <-chan time.Time
+	if s.cfg.OpTimeout > 0 {
+		t := time.NewTimer(s.cfg.OpTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	interrupted := false
 	select {
 	case r := <-ch:
 		return r
-	case <-t.C:
+	case <-expired:
+	case <-mark.Done():
+		interrupted = true
 	}
+	r := s.abandon(req, ch, m)
+	if interrupted && r.err != nil {
+		r.err = interrupt.Err()
+	}
+	return r
+}
+
+// abandon asks the server to end the collective for every member and
+// briefly waits for its verdict.
+func (s *Session) abandon(req uint64, ch chan reply, m gatherMsg) reply {
 	abandon := abandonMsg{req: req, op: m.op, seq: m.seq, group: m.group, timeout: s.cfg.OpTimeout}
 	if s.send(abandon.encode()) == nil {
 		grace := time.NewTimer(abandonGrace)

@@ -11,6 +11,10 @@ type Config struct {
 	HeapSize  uintptr   // usable bytes of every PE's user heap (same on all)
 	ChunkSize uintptr   // large transfers are split into chunks of this many bytes (default 1 MiB when 0)
 	Workers   int       // copy-engine workers (SDMA); default 2 when 0
+	// Wakes[pe] is the wake block (package signal) of PE pe's segment as
+	// mapped here: after a put lands, its sleepers are woken through it. nil,
+	// or a 0 entry, wakes nobody.
+	Wakes []uintptr
 	// TrustHeaps says the heaps are mappings this process made read/write and
 	// keeps until Close (the job's own segments, pages reserved up front), so
 	// large copies need not probe them for faults first; a buffer of the user
@@ -46,6 +50,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	out := cfg
 	out.Bases = append([]uintptr(nil), cfg.Bases...)
+	if cfg.Wakes != nil && len(cfg.Wakes) != len(cfg.Bases) {
+		return cfg, errcode.New(errcode.InvalidParam, "engine config has %d wake blocks for %d PEs", len(cfg.Wakes), len(cfg.Bases))
+	}
+	out.Wakes = append([]uintptr(nil), cfg.Wakes...)
 	if out.ChunkSize == 0 {
 		out.ChunkSize = DefaultChunkSize
 	}

@@ -42,7 +42,8 @@ func newCopyEngine(cfg Config) (*copyEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live}, workers: cfg.Workers}
+	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live,
+		wakes: cfg.Wakes}, workers: cfg.Workers}
 	e.chunkSize.Store(cfg.ChunkSize)
 	e.queue.init()
 	e.nbi.init()
@@ -112,6 +113,7 @@ func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig 
 		if err := req.copyAll(); err != nil {
 			return err
 		}
+		req.landed()
 		return applySignal(sig)
 	}
 	t := newTransfer(req, e.chunkSize.Load())

@@ -24,7 +24,8 @@ func NewDirect(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live}}
+	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live,
+		wakes: cfg.Wakes}}
 	d.chunkSize.Store(cfg.ChunkSize)
 	return d, nil
 }
@@ -75,7 +76,11 @@ func (d *direct) copy(dir direction, pe int, local, off, n uintptr) error {
 	if err != nil {
 		return err
 	}
-	return req.copyAll()
+	if err := req.copyAll(); err != nil {
+		return err
+	}
+	req.landed()
+	return nil
 }
 
 // Quiet has nothing to wait for: every transfer completed in its call. The

@@ -1,10 +1,14 @@
 package engine
 
-import "github.com/pyshmem/shmem/gopkg/internal/liveness"
+import (
+	"github.com/pyshmem/shmem/gopkg/internal/liveness"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
+)
 
 // heapMap is the job's heaps as mapped into this process.
 type heapMap struct {
 	bases   []uintptr
+	wakes   []uintptr // wake blocks, per PE (may be empty)
 	size    uintptr
 	trusted bool // see Config.TrustHeaps
 	live    *liveness.Set
@@ -42,4 +46,12 @@ func (h *heapMap) remote(pe int, off, n uintptr) (uintptr, error) {
 		return 0, errOutsideHeap(pe, off, n, h.size)
 	}
 	return base + off, nil
+}
+
+// woken tells the sleepers of PE pe that a put changed its heap: one load of
+// the sleeper count when nobody sleeps (signal.WakeStores).
+func (h *heapMap) woken(pe int) {
+	if uint(pe) < uint(len(h.wakes)) {
+		signal.WakeStores(h.wakes[pe])
+	}
 }

@@ -71,3 +71,11 @@ func (r *request) faultError(fault any, lo, hi uintptr) error {
 	}
 	return errLocalFault(r.dir, r.local, r.n)
 }
+
+// landed wakes the target PE's sleepers after a put's last byte is in place
+// (a get changes no heap but the caller's, which wakes nobody).
+func (r *request) landed() {
+	if r.dir == toPeer {
+		r.heaps.woken(r.pe)
+	}
+}

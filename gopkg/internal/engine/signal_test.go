@@ -30,7 +30,7 @@ func TestPutSignalAppliesTheSignalAfterTheData(t *testing.T) {
 				atomic.StoreInt32((*int32)(unsafe.Pointer(&h.mem[1][4<<20])), 0)
 				sig := Signal{Word: word, Wake: addrOf(wake), Op: signal.SigAdd, Value: 3}
 				require.NoError(t, tr.PutSignal(1, 0, addrOf(src), n, sig, true))
-				got, err := signal.WaitUntil32(word, addrOf(wake), signal.CmpEQ, 3, 0)
+				got, err := signal.WaitUntil32(word, addrOf(wake), signal.CmpEQ, 3, 0, nil)
 				require.NoError(t, err)
 				require.EqualValues(t, 3, got)
 				require.Equal(t, src[:n], h.at(1, 0, n), "data of %d bytes seen before its signal", n)

@@ -62,6 +62,9 @@ func (t *transfer) run(copied *atomic.Uint64) {
 }
 
 func (t *transfer) finish() {
+	if !t.failed.Load() {
+		t.req.landed()
+	}
 	if t.hasSig && !t.failed.Load() {
 		if t.err = t.req.heaps.live.Check(t.req.pe); t.err == nil {
 			t.err = t.sig.apply()

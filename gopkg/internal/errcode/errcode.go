@@ -19,6 +19,12 @@ const (
 	NotSupported   = -100
 )
 
+// Interrupted ends a blocking call that a signal (Ctrl-C) interrupted. It is
+// not an Ascend code and never reaches a user as one: the facade runs the
+// Python signal handlers when it sees it, so the user gets their exception
+// (KeyboardInterrupt), or the call resumes or raises InterruptedError.
+const Interrupted = -99
+
 // Error is an error with an API error code. Its text starts with
 // "shmem[<code>]: " so the facade can recover the code from the message that
 // gopy hands to Python.

@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/heap"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
@@ -126,7 +127,10 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		role = "serving"
 	}
 	tr.logf(LogDebug, "init: %s the rendezvous at %s, waiting up to %s for %d PEs", role, addr, opts.InitTimeout, opts.Size)
-	j.sess, err = bootstrap.Join(context.Background(), bootstrap.Config{
+	// Ctrl-C ends the wait for the other PEs (issue 12 item 9).
+	joinCtx, stopJoin, interrupted := interrupt.Context(context.Background())
+	defer stopJoin()
+	j.sess, err = bootstrap.Join(joinCtx, bootstrap.Config{
 		Addr: addr, Rank: opts.Rank, Size: opts.Size,
 		JoinTimeout: opts.InitTimeout, OpTimeout: opts.OpTimeout,
 		ServerTLS: opts.TLS.serverConfig(), ClientTLS: opts.TLS.clientConfig(), // TLS (issue 6)
@@ -135,6 +139,9 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		OnPeerLost:   j.peerLost,
 	})
 	if err != nil {
+		if interrupted() {
+			return nil, interrupt.Err()
+		}
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "rendezvous at "+addr)
 	}
 	j.info.Rendezvous, j.info.LocalAddr = addr, j.sess.LocalHost()
@@ -248,8 +255,12 @@ func (j *Job) mapPeers(tr *startTrace) error {
 func (j *Job) startEngine(tr *startTrace) error {
 	// The heaps are this process's own read/write mappings, pages reserved at
 	// creation, kept until teardown: large copies need not probe them.
-	cfg := engine.Config{Bases: j.userBases, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize, TrustHeaps: true,
-		Live: j.live}
+	wakes := make([]uintptr, j.opts.Size)
+	for pe := range wakes {
+		wakes[pe] = j.wakeBlock(pe)
+	}
+	cfg := engine.Config{Bases: j.userBases, Wakes: wakes, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize,
+		TrustHeaps: true, Live: j.live}
 	var local engine.Transport
 	var err error
 	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {

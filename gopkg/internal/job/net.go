@@ -25,8 +25,8 @@ func (j *Job) startNetwork(remote []bool) (*netengine.Engine, error) {
 		Rank: j.opts.Rank, Size: j.opts.Size,
 		HeapBase: j.seg.UserBase(), HeapSize: j.seg.UserSize(), WakeBlock: j.wakeBlock(j.opts.Rank),
 		Secret: j.secret, ListenHost: j.sess.LocalHost(), ChunkSize: j.opts.ChunkSize, Lanes: j.opts.NetLanes,
-		DialTimeout: j.opts.CreateTimeout,
-		ServerTLS:   j.opts.TLS.serverConfig(), ClientTLS: j.opts.TLS.clientConfig(), // TLS (issue 6)
+		DialTimeout: j.opts.CreateTimeout, OpTimeout: j.opts.OpTimeout,
+		ServerTLS: j.opts.TLS.serverConfig(), ClientTLS: j.opts.TLS.clientConfig(), // TLS (issue 6)
 	})
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BootstrapError, err, "starting the network engine")

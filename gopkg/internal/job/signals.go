@@ -5,6 +5,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
@@ -52,8 +53,9 @@ func (j *Job) SignalWaitUntil(sig uintptr, cmp int, value int64) (int32, error) 
 	if err != nil {
 		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
+	var mark interrupt.Mark
 	for {
-		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval)
+		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval, &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return got, err
 		}
@@ -75,7 +77,9 @@ func (j *Job) SignalWaitUntilCancel(sig uintptr, cmp int, value int64, cancelled
 		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
 	for {
-		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval)
+		// A stream's own goroutine waits here: Ctrl-C reaches the caller's
+		// synchronize, not this wait (nil mark), and finalize cancels it.
+		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval, nil)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return got, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/barrier"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/team"
 )
 
@@ -177,6 +178,22 @@ func (j *Job) Barrier(id int) error {
 	if err := j.rma.Quiet(); err != nil {
 		return err
 	}
+	return j.meet(ts)
+}
+
+// Sync waits for every member of team id without completing this PE's
+// transfers (OpenSHMEM shmem_sync): it orders execution, not memory.
+func (j *Job) Sync(id int) error {
+	ts, ok := j.teamSync.get(id)
+	if !ok {
+		return errcode.New(errcode.InvalidParam, "team %d is not a team of this PE", id)
+	}
+	return j.meet(ts)
+}
+
+// meet is the barrier proper: in shared memory when the team has a block,
+// through the rendezvous otherwise.
+func (j *Job) meet(ts *teamSync) error {
 	if ts.block == 0 {
 		return j.sess.Barrier(ts.group, ts.members)
 	}
@@ -190,9 +207,10 @@ const lostCheckInterval = 200 * time.Millisecond
 
 func (j *Job) sharedBarrier(ts *teamSync) error {
 	deadline := time.Now().Add(j.opts.OpTimeout)
+	var mark interrupt.Mark
 	for {
 		slice := min(lostCheckInterval, time.Until(deadline))
-		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond))
+		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond), &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
 // Quiet waits for every NBI operation this PE issued before it and returns
@@ -15,7 +16,7 @@ func (e *Engine) Quiet() error {
 		return errClosed
 	}
 	defer e.gate.Leave()
-	if err := e.completeNBI(0); err != nil {
+	if err := e.completeNBI(e.cfg.OpTimeout); err != nil {
 		e.recordNBI(err)
 	}
 	return e.takeNBIErr()
@@ -61,6 +62,9 @@ func (e *Engine) completeNBI(timeout time.Duration) error {
 		}
 		flushes = append(flushes, flushWait{p, w})
 	}
+	if len(flushes) == 0 {
+		return nil // nothing outstanding: no timer, no allocation
+	}
 	var expired <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -68,10 +72,14 @@ func (e *Engine) completeNBI(timeout time.Duration) error {
 		expired = t.C
 	}
 	var first error
+	mark := interrupt.Now()
 	for _, f := range flushes {
 		// A failed flush needs no report of its own: the peer's failure
 		// recorded the NBI operations it lost.
-		if !f.w.waitUntil(expired) && first == nil {
+		if !f.w.waitUntil(expired, mark.Done()) && first == nil {
+			if err := mark.Err(); err != nil {
+				return err // the outstanding operations stay outstanding
+			}
 			first = errcode.New(errcode.TimeoutError, "PE %d did not complete outstanding NBI operations within %s",
 				f.p.pe, timeout)
 			expired = closedChannel // the others get no more time

@@ -26,6 +26,10 @@ type Config struct {
 	// becomes the dialed host.
 	ServerTLS, ClientTLS *tls.Config
 	DialTimeout          time.Duration // bound on each connection set-up, both sides (DefaultDialTimeout when 0)
+	// OpTimeout bounds the wait for a blocking operation's answer and for
+	// Quiet (control_operation_timeout; 0: no bound), so a frozen peer
+	// (SIGSTOP) cannot block a caller forever.
+	OpTimeout time.Duration
 	// Logf, if set, receives what no caller can be told: refused or failed
 	// incoming connections, peers that broke the protocol.
 	Logf func(format string, args ...any)
@@ -51,6 +55,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return bad("job secret of %d bytes is shorter than %d", len(cfg.Secret), MinSecretLen)
 	case cfg.Lanes < 0 || cfg.Lanes > MaxLanes:
 		return bad("%d connections per peer is not in 1..%d", cfg.Lanes, MaxLanes)
+	case cfg.OpTimeout < 0:
+		return bad("negative operation timeout %s", cfg.OpTimeout)
 	case cfg.DialTimeout < 0:
 		return bad("negative dial timeout %s", cfg.DialTimeout)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/callgate"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
 // Engine is this PE's network data plane: a listener that applies other PEs'
@@ -41,6 +42,10 @@ type Engine struct {
 	closing   context.Context // canceled when Close begins: ends dials and pauses in progress
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
+
+	// now is a coarse clock (unix ns) the watchdog advances: blocking calls
+	// stamp their pending entry with it at the cost of one atomic load.
+	now atomic.Int64
 }
 
 // Listen validates cfg, listens on ListenHost with a kernel-chosen port and
@@ -59,9 +64,64 @@ func Listen(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, ln: ln, addr: ln.Addr().String(), inbound: map[net.Conn]struct{}{}}
 	e.closing, e.cancel = context.WithCancel(context.Background())
 	e.chunkSize.Store(cfg.ChunkSize)
-	e.wg.Add(1)
+	e.now.Store(time.Now().UnixNano())
+	e.wg.Add(2)
 	go e.acceptLoop()
+	go e.watch()
 	return e, nil
+}
+
+// watch is the engine's watchdog. It keeps the operation timeout
+// (control_operation_timeout) of blocking calls: one whose answer has not
+// come in time is abandoned and failed with TimeoutError (a frozen peer
+// cannot block a caller forever, and the calls pay for no timer). And it
+// keeps callers from being stuck writing to a peer that reads nothing (a
+// frozen process whose socket buffers are full): on Ctrl-C, or once a
+// caller has been writing for longer than the timeout, it puts that
+// connection's write deadline in the past, which ends the write and gives
+// the connection up (a frame is cut, so the stream is unusable; every caller
+// waiting on the peer gets the error). Without a timeout it sleeps until an
+// interrupt; with one it ticks at an eighth of it (50-500 ms).
+func (e *Engine) watch() {
+	defer e.wg.Done()
+	var tick <-chan time.Time
+	limit, period := e.cfg.OpTimeout, time.Duration(0)
+	if limit > 0 {
+		period = min(max(limit/8, 50*time.Millisecond), 500*time.Millisecond)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		mark := interrupt.Now()
+		select {
+		case <-e.closing.Done():
+			return
+		case <-mark.Done():
+		case <-tick:
+		}
+		now := time.Now().UnixNano()
+		e.now.Store(now)
+		peers := e.peers.Load()
+		if peers == nil {
+			continue
+		}
+		epoch := interrupt.Epoch()
+		for _, p := range *peers {
+			if p == nil {
+				continue
+			}
+			if since := p.writeSince.Load(); since != 0 &&
+				(p.writeEpoch.Load() != epoch || (limit > 0 && time.Duration(now-since) > limit)) {
+				_ = p.raw.SetWriteDeadline(time.Unix(1, 0))
+			}
+			if limit > 0 {
+				// Stamps come from the clock of the last tick, up to a
+				// period early: never fail a call before its full timeout.
+				p.expire(now, limit+period, limit)
+			}
+		}
+	}
 }
 
 // Addr is the "host:port" other PEs dial. With ListenHost "" the host is the

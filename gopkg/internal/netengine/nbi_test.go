@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -70,7 +71,8 @@ func TestNBIReturnsBeforeTheData(t *testing.T) {
 // round trip when no NBI operation is outstanding, and nor does a small
 // blocking put allocate.
 func TestQuietWithNothingOutstanding(t *testing.T) {
-	nodes := cluster(t, 3, 4096, nil)
+	// With an operation timeout, as jobs run: its timer must not allocate either.
+	nodes := cluster(t, 3, 4096, func(c *Config) { c.OpTimeout = time.Minute })
 	e := nodes[0].eng
 	src := localBytes(t, 8, 1)
 	require.NoError(t, e.Put(1, 0, addrOf(src), 8))

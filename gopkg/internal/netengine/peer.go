@@ -7,6 +7,9 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
 // peer is this PE's connection to another PE: requests go out through a FIFO
@@ -35,6 +38,11 @@ type peer struct {
 	lastNBI       atomic.Uint64 // id of the latest NBI operation, 0 for none
 	completeBelow atomic.Uint64 // every operation with a smaller id is complete
 
+	// A blocking caller writing its request: since when (unix ns, 0: none)
+	// and the interrupt epoch then, for the write watchdog.
+	writeSince atomic.Int64
+	writeEpoch atomic.Uint64
+
 	kick chan struct{} // wakes the sender goroutine for NBI work
 	stop chan struct{} // closed by close: the sender goroutine ends
 
@@ -43,6 +51,10 @@ type peer struct {
 	reqBuf [requestHeaderLen]byte
 	iov    [2][]byte
 	bufs   net.Buffers
+
+	// recvMu is held by the reader while it writes get data into a caller's
+	// memory, so abandon can wait until no piece is being written.
+	recvMu sync.Mutex
 
 	// Owned by the reader goroutine.
 	br      *bufio.Reader
@@ -151,4 +163,45 @@ func describeEnd(err error) error {
 		return errors.New("closed by the peer (process gone?)")
 	}
 	return err
+}
+
+// abandon gives up on the blocking operation id for a caller that stops
+// waiting (timeout, Ctrl-C): its answer will be dropped, and get data no
+// longer lands in the caller's memory, which the caller may reuse as soon as
+// abandon returns. It reports false when the operation is no longer pending
+// (answered, or failed with the peer): its waiter has then been completed.
+func (p *peer) abandon(id uint64) bool {
+	p.recvMu.Lock() // no piece of its data is being written after this
+	defer p.recvMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	op, ok := p.pending[id]
+	if !ok {
+		return false
+	}
+	op.abandoned, op.w = true, nil
+	p.pending[id] = op
+	return true
+}
+
+// expire fails the blocking calls waiting on this peer for longer than
+// after (the operation timeout limit, plus the clock's slack) with
+// TimeoutError, abandoning them as abandon does.
+func (p *peer) expire(now int64, after, limit time.Duration) {
+	var late []*waiter
+	p.recvMu.Lock()
+	p.mu.Lock()
+	for id, op := range p.pending {
+		if op.since != 0 && op.w != nil && !op.abandoned && time.Duration(now-op.since) > after {
+			late = append(late, op.w)
+			op.abandoned, op.w = true, nil
+			p.pending[id] = op
+		}
+	}
+	p.mu.Unlock()
+	p.recvMu.Unlock()
+	for _, w := range late {
+		w.complete(0, errcode.New(errcode.TimeoutError,
+			"PE %d did not answer within %s (control_operation_timeout): is it stopped?", p.pe, limit))
+	}
 }

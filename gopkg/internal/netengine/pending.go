@@ -14,6 +14,10 @@ type pendingOp struct {
 	off uintptr
 	n   uintptr
 	err error // first error seen for the operation
+	// abandoned: the caller gave up (timeout, Ctrl-C) and may have reused
+	// dst; get data still arriving is read and dropped.
+	abandoned bool
+	since     int64 // a blocking call (not a flush): the engine's clock when it was issued (see Engine.now); 0 otherwise
 }
 
 // waiter is how a blocked caller gets its answer. Waiters are pooled: a
@@ -22,6 +26,7 @@ type waiter struct {
 	done  chan struct{} // receives exactly one value per use
 	err   error
 	value uint64 // atomic: the word's previous value
+	id    uint64 // the operation's id, set by submit
 }
 
 var waiters = sync.Pool{New: func() any { return &waiter{done: make(chan struct{}, 1)} }}
@@ -31,8 +36,13 @@ func getWaiter() *waiter { return waiters.Get().(*waiter) }
 // wait blocks until the answer and returns the waiter to the pool.
 func (w *waiter) wait() (uint64, error) {
 	<-w.done
+	return w.finish()
+}
+
+// finish takes the answer of a waiter whose done fired and pools it.
+func (w *waiter) finish() (uint64, error) {
 	value, err := w.value, w.err
-	w.value, w.err = 0, nil
+	w.value, w.err, w.id = 0, nil, 0
 	waiters.Put(w)
 	return value, err
 }
@@ -41,9 +51,16 @@ func (w *waiter) wait() (uint64, error) {
 // ready (nil: no bound). When it expires first it returns false and the
 // waiter stays with the peer, which completes it later (it is not returned
 // to the pool).
-func (w *waiter) waitUntil(expired <-chan time.Time) bool {
+// stop (nil: none) ends the wait the same way.
+func (w *waiter) waitUntil(expired <-chan time.Time, stop <-chan struct{}) bool {
 	select {
 	case <-w.done:
+	case <-stop:
+		select {
+		case <-w.done:
+		default:
+			return false
+		}
 	case <-expired:
 		// An answer that arrived too is taken rather than abandoned.
 		select {
@@ -52,7 +69,7 @@ func (w *waiter) waitUntil(expired <-chan time.Time) bool {
 			return false
 		}
 	}
-	w.value, w.err = 0, nil
+	w.value, w.err, w.id = 0, nil, 0
 	waiters.Put(w)
 	return true
 }

@@ -62,7 +62,7 @@ func (p *peer) handle(r *response) error {
 			if !op.get {
 				return errProtocol(p.pe, "data in the answer to operation %d, which is not a get", r.id)
 			}
-			ok, err := p.receive(&op, r)
+			ok, err := p.receiveLocked(&op, r)
 			if err != nil {
 				return err
 			}
@@ -76,6 +76,9 @@ func (p *peer) handle(r *response) error {
 	if !final {
 		if changed {
 			p.mu.Lock()
+			if cur, ok := p.pending[r.id]; ok && cur.abandoned {
+				op.abandoned, op.w = true, nil
+			}
 			p.pending[r.id] = op
 			p.mu.Unlock()
 		}
@@ -84,16 +87,38 @@ func (p *peer) handle(r *response) error {
 	}
 	if known {
 		p.mu.Lock()
+		cur := p.pending[r.id]
 		delete(p.pending, r.id)
 		p.mu.Unlock()
-		if op.w != nil {
+		switch {
+		case cur.abandoned:
+			// Its caller left with a timeout or Ctrl-C and was told so: the
+			// answer, error or not, is nobody's now.
+		case op.w != nil:
 			op.w.complete(r.value, op.err)
-		} else if op.err != nil {
+		case op.err != nil:
 			p.e.recordNBI(op.err)
 		}
 	}
 	p.completeBelow.Store(r.id + 1)
 	return nil
+}
+
+// receiveLocked is receive under recvMu, with the operation read again
+// there: a caller that abandoned it (see abandon) gets no more data.
+func (p *peer) receiveLocked(op *pendingOp, r *response) (bool, error) {
+	p.recvMu.Lock()
+	defer p.recvMu.Unlock()
+	p.mu.Lock()
+	if cur, ok := p.pending[r.id]; ok {
+		op.abandoned, op.w = cur.abandoned, cur.w
+	}
+	p.mu.Unlock()
+	if op.abandoned {
+		_, err := p.br.Discard(int(r.len))
+		return true, err
+	}
+	return p.receive(op, r)
 }
 
 // receive reads a piece of get data into the caller's memory. It returns

@@ -1,6 +1,9 @@
 package netengine
 
-import "github.com/pyshmem/shmem/gopkg/internal/signal"
+import (
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
+)
 
 // Put copies [src, src+n) here to PE pe's heap at dstOff and returns once pe
 // acknowledged that the data is in its heap.
@@ -122,12 +125,34 @@ func (e *Engine) await(p *peer, it item) error {
 }
 
 func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
+	// Taken before the submit: a caller still writing its request to a
+	// frozen peer is interrupted too (see drain).
+	mark := interrupt.Now()
 	w := getWaiter()
 	if err := p.submit(it, w); err != nil {
 		w.release()
 		return 0, err
 	}
-	return w.wait()
+	// The operation timeout is kept by the engine's watchdog (watchOps),
+	// which fails the call through its waiter: no timer per call.
+	select {
+	case <-w.done:
+		return w.finish()
+	case <-mark.Done():
+	}
+	if !p.abandon(w.id) {
+		// Answered, failed or timed out meanwhile: take that answer. A
+		// failure the interrupt caused (a write to a frozen peer given up)
+		// is the interrupt.
+		<-w.done
+		v, err := w.finish()
+		if ierr := mark.Err(); err != nil && ierr != nil {
+			return 0, ierr
+		}
+		return v, err
+	}
+	// The waiter stays with the peer, which drops the late answer.
+	return 0, mark.Err()
 }
 
 // checkRemote accepts [off, off+n) inside a heap (overflow-safe).

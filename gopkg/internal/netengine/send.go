@@ -1,6 +1,11 @@
 package netengine
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+)
 
 // submit queues an operation for the peer. A blocking caller (w != nil) that
 // finds nobody writing becomes the writer itself, which saves a goroutine
@@ -18,8 +23,15 @@ func (p *peer) submit(it item, w *waiter) error {
 	}
 	p.nextID++
 	it.id = p.nextID
+	if w != nil {
+		w.id = it.id
+	}
 	if w != nil || it.op == opGet {
-		p.pending[it.id] = pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n}
+		op := pendingOp{w: w, get: it.op == opGet, dst: it.local, off: it.off, n: it.n}
+		if w != nil && it.op != opFlush { // Quiet keeps the timeout of its flushes itself
+			op.since = p.e.now.Load()
+		}
+		p.pending[it.id] = op
 	}
 	if w == nil {
 		p.lastNBI.Store(it.id)
@@ -59,6 +71,10 @@ func (p *peer) kickSender() {
 func (p *peer) drain(own uint64) {
 	prev := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(prev)
+	if own != 0 {
+		p.beginWrite()
+		defer p.endWrite()
+	}
 	ownWritten := false
 	for {
 		p.mu.Lock()
@@ -144,3 +160,12 @@ func (p *peer) writeRequest(r *request, addr, n uintptr) error {
 	r.encode(p.reqBuf[:])
 	return writeFrame(p.bw, p.conn, &p.iov, &p.bufs, p.reqBuf[:], addr, n)
 }
+
+// beginWrite marks this peer's blocking caller as writing, for the write
+// watchdog (see watchWrites): two atomic stores, no allocation.
+func (p *peer) beginWrite() {
+	p.writeEpoch.Store(interrupt.Epoch())
+	p.writeSince.Store(time.Now().UnixNano())
+}
+
+func (p *peer) endWrite() { p.writeSince.Store(0) }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
 // serverConn applies the requests of one authenticated client to this PE's
@@ -117,7 +118,11 @@ func (s *serverConn) put(r *request) error {
 		return nil
 	}
 	if r.flags&flagSignal != 0 && s.curErr == nil {
-		s.curErr = s.signal(r)
+		s.curErr = s.signal(r) // wakes this PE's sleepers, who then see the data too
+	} else if s.curErr == nil {
+		// The put's last byte is in the heap: wake this PE's sleepers (one
+		// load of the sleeper count when nobody sleeps).
+		signal.WakeStores(s.e.cfg.WakeBlock)
 	}
 	if s.curErr != nil {
 		return s.answerError(r.id, flagFinal, s.curErr)

@@ -1,7 +1,9 @@
 package netengine
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -80,7 +82,7 @@ func TestSignalSeenAfterData(t *testing.T) {
 			var wg sync.WaitGroup
 			wg.Go(func() {
 				for v := int32(1); v <= rounds; {
-					got, err := signal.WaitUntil32(b.word32(sigOff), b.wakeBlock(), signal.CmpGE, v, 10*time.Second)
+					got, err := signal.WaitUntil32(b.word32(sigOff), b.wakeBlock(), signal.CmpGE, v, 10*time.Second, nil)
 					if err != nil {
 						t.Errorf("waiting for signal %d: %v", v, err)
 						return
@@ -129,17 +131,31 @@ func TestRemoteUpdatesWakeSleepers(t *testing.T) {
 		apply func() error
 	}{
 		{"signal", func() error {
-			_, err := signal.WaitUntil32(b.word32(0), b.wakeBlock(), signal.CmpEQ, 5, 0)
+			_, err := signal.WaitUntil32(b.word32(0), b.wakeBlock(), signal.CmpEQ, 5, 0, nil)
 			return err
 		}, func() error { return a.eng.Signal(1, 0, signal.SigSet, 5, true) }},
 		{"atomic32", func() error {
-			_, err := signal.WaitUntil32(b.word32(8), b.wakeBlock(), signal.CmpGE, 2, 0)
+			_, err := signal.WaitUntil32(b.word32(8), b.wakeBlock(), signal.CmpGE, 2, 0, nil)
 			return err
 		}, func() error { _, err := a.eng.Atomic(1, AtomicFetchAdd, 4, 8, 2, 0); return err }},
 		{"atomic64", func() error {
-			_, err := signal.WaitUntil64(b.word32(16), b.wakeBlock(), signal.CmpEQ, 1<<40, 0)
+			_, err := signal.WaitUntil64(b.word32(16), b.wakeBlock(), signal.CmpEQ, 1<<40, 0, nil)
 			return err
 		}, func() error { _, err := a.eng.Atomic(1, AtomicSet, 8, 16, 1<<40, 0); return err }},
+		{"put", func() error {
+			_, err := signal.WaitUntil64(b.word32(24), b.wakeBlock(), signal.CmpEQ, 0x0707070707070707, 0, nil)
+			return err
+		}, func() error {
+			before := signal.WakeCount()
+			src := bytes.Repeat([]byte{7}, 8)
+			if err := a.eng.Put(1, 24, addrOf(src), 8); err != nil {
+				return err
+			}
+			if signal.WakeCount() == before {
+				return errors.New("the delivered put made no futex wake")
+			}
+			return nil
+		}},
 	}
 	for _, u := range updates {
 		t.Run(u.name, func(t *testing.T) {

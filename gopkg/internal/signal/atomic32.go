@@ -12,7 +12,7 @@ func write32(addr, waiters uintptr, op func(p *int32) (old int32, wrote bool)) (
 	}
 	old, wrote := op(p)
 	if wrote {
-		wake32(p, waiters)
+		wakeAll(waiters)
 	}
 	return old, nil
 }

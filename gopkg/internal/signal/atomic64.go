@@ -12,7 +12,7 @@ func write64(addr, waiters uintptr, op func(p *int64) (old int64, wrote bool)) (
 	}
 	old, wrote := op(p)
 	if wrote {
-		wake64(waiters)
+		wakeAll(waiters)
 	}
 	return old, nil
 }

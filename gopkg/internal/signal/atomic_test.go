@@ -80,7 +80,7 @@ func TestEveryWriteWakesSleepers(t *testing.T) {
 	for _, op := range ops32() {
 		require.NoError(t, Set32(a, w, 10))
 		done := waitInBackground(func() (int64, error) {
-			v, err := WaitUntil32(a, w, CmpEQ, int32(op.after), 10*time.Second)
+			v, err := WaitUntil32(a, w, CmpEQ, int32(op.after), 10*time.Second, nil)
 			return int64(v), err
 		})
 		requireAsleep(t, w, 1)
@@ -90,7 +90,7 @@ func TestEveryWriteWakesSleepers(t *testing.T) {
 	}
 	for _, op := range ops64() {
 		require.NoError(t, Set64(a, w, 10))
-		done := waitInBackground(func() (int64, error) { return WaitUntil64(a, w, CmpEQ, op.after, 10*time.Second) })
+		done := waitInBackground(func() (int64, error) { return WaitUntil64(a, w, CmpEQ, op.after, 10*time.Second, nil) })
 		requireAsleep(t, w, 1)
 		_, err := op.run(a, w)
 		require.NoError(t, err, op.name)
@@ -123,8 +123,8 @@ func TestAtomicsRejectBadAddresses(t *testing.T) {
 		calls = append(calls, op.run)
 	}
 	calls = append(calls,
-		func(a, w uintptr) (int64, error) { v, err := WaitUntil32(a, w, CmpEQ, 0, 0); return int64(v), err },
-		func(a, w uintptr) (int64, error) { return WaitUntil64(a, w, CmpEQ, 0, 0) },
+		func(a, w uintptr) (int64, error) { v, err := WaitUntil32(a, w, CmpEQ, 0, 0, nil); return int64(v), err },
+		func(a, w uintptr) (int64, error) { return WaitUntil64(a, w, CmpEQ, 0, 0, nil) },
 		func(a, w uintptr) (int64, error) { return noValue(Wake32(a, w)) },
 	)
 	for i, c := range calls {

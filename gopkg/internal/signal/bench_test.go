@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal/shmtest"
 )
 
@@ -71,7 +72,7 @@ func BenchmarkFetchAdd64Contended(b *testing.B) {
 	r := newRegion(b)
 	w, a := wakeBlock(r), wordAt(r, counter64)
 	child := startChild(b, r, "hammer")
-	_, err := WaitUntil64(a, w, CmpGT, 0, childWait) // the child is running
+	_, err := WaitUntil64(a, w, CmpGT, 0, childWait, nil) // the child is running
 	require.NoError(b, err)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -94,4 +95,38 @@ func playHammer(r *shmtest.Region, _ []int) error {
 		}
 	}
 	return nil
+}
+
+// A wait whose condition already holds: the Ctrl-C mark is never taken, so
+// an interruptible wait costs the same as one that is not (compare the two).
+func BenchmarkSatisfiedWait(b *testing.B) {
+	r := newRegion(b)
+	w, a := wakeBlock(r), wordAt(r, 0)
+	require.NoError(b, Set32(a, w, 1))
+	for _, c := range []struct {
+		name string
+		mark func() *interrupt.Mark
+	}{
+		{"not-interruptible", func() *interrupt.Mark { return nil }},
+		{"interruptible", func() *interrupt.Mark { return new(interrupt.Mark) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			mark := c.mark()
+			for b.Loop() {
+				if _, err := WaitUntil32(a, w, CmpEQ, 1, 0, mark); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A put with nobody asleep on the target: the wake costs a fence and one
+// load of the sleeper count.
+func BenchmarkWakeStoresNobodySleeps(b *testing.B) {
+	r := newRegion(b)
+	w := wakeBlock(r)
+	for b.Loop() {
+		WakeStores(w)
+	}
 }

@@ -21,3 +21,21 @@ func predicate[T int32 | int64](cmp int, target T) (func(T) bool, error) {
 	}
 	return nil, errcode.New(errcode.InvalidParam, "unknown comparison %d (want %d..%d)", cmp, CmpEQ, CmpLE)
 }
+
+// holds is "v <cmp> target" without building a closure, for the first look
+// of a wait (a satisfied wait allocates nothing); cmp must be valid.
+func holds[T int32 | int64](cmp int, v, target T) bool {
+	switch cmp {
+	case CmpEQ:
+		return v == target
+	case CmpNE:
+		return v != target
+	case CmpGT:
+		return v > target
+	case CmpGE:
+		return v >= target
+	case CmpLT:
+		return v < target
+	}
+	return v <= target
+}

@@ -5,97 +5,119 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
 // WaitUntil32 waits until the 32-bit word at addr satisfies
 // "word <cmp> value" and returns the value that did. waiters is the wake
 // block of the word's segment. timeout 0 waits forever; on expiry the error
-// has code TimeoutError and the last value seen is returned.
-func WaitUntil32(addr, waiters uintptr, cmp int, value int32, timeout time.Duration) (int32, error) {
+// has code TimeoutError and the last value seen is returned. mark (nil: not
+// interruptible) ends the wait with an Interrupted error on Ctrl-C.
+func WaitUntil32(addr, waiters uintptr, cmp int, value int32, timeout time.Duration, mark *interrupt.Mark) (int32, error) {
 	p, err := words32(addr, waiters)
 	if err != nil {
 		return 0, err
 	}
-	ok, err := predicate(cmp, value)
-	if err != nil {
+	if cmp < CmpEQ || cmp > CmpLE {
+		_, err := predicate(cmp, value)
 		return 0, err
 	}
-	word := ptrU32(addr)
-	observe := func() (int32, *uint32, uint32) {
-		v := atomic.LoadInt32(p)
-		return v, word, uint32(v)
+	if v := atomic.LoadInt32(p); holds(cmp, v, value) {
+		return v, nil // no closure built: a satisfied wait allocates nothing
 	}
-	return waitLoop(observe, ok, waiters, timeout)
+	ok, _ := predicate(cmp, value)
+	var v int32
+	err = Wait(waiters, func() bool { v = atomic.LoadInt32(p); return ok(v) }, timeout, mark)
+	if errcode.CodeOf(err) == errcode.TimeoutError {
+		err = errcode.New(errcode.TimeoutError, "wait timed out after %v (last value %d)", timeout, v)
+	}
+	return v, err
 }
 
-// WaitUntil64 is WaitUntil32 for a 64-bit word; it sleeps on the wake
-// block's generation word (see wake.go).
-func WaitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Duration) (int64, error) {
+// WaitUntil64 is WaitUntil32 for a 64-bit word.
+func WaitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Duration, mark *interrupt.Mark) (int64, error) {
 	p, err := words64(addr, waiters)
 	if err != nil {
 		return 0, err
 	}
-	ok, err := predicate(cmp, value)
-	if err != nil {
+	if cmp < CmpEQ || cmp > CmpLE {
+		_, err := predicate(cmp, value)
 		return 0, err
 	}
-	gen := generation(waiters)
-	observe := func() (int64, *uint32, uint32) {
-		g := atomic.LoadUint32(gen) // before the value: step A2a of wake.go
-		return atomic.LoadInt64(p), gen, g
+	if v := atomic.LoadInt64(p); holds(cmp, v, value) {
+		return v, nil // no closure built: a satisfied wait allocates nothing
 	}
-	return waitLoop(observe, ok, waiters, timeout)
+	ok, _ := predicate(cmp, value)
+	var v int64
+	err = Wait(waiters, func() bool { v = atomic.LoadInt64(p); return ok(v) }, timeout, mark)
+	if errcode.CodeOf(err) == errcode.TimeoutError {
+		err = errcode.New(errcode.TimeoutError, "wait timed out after %v (last value %d)", timeout, v)
+	}
+	return v, err
 }
 
-// The awake budgets of waitLoop; tests set them to 0 to drive every wait
+// The awake budgets of Wait; tests set them to 0 to drive every wait
 // through the futex and so stress the wake protocol.
 var spinBudget, yieldBudget = spinIterations, yieldIterations
 
-// waitLoop spins, yields, then sleeps until ok holds for the observed value.
-// observe returns the value and the futex word and expected contents to
-// sleep on, read in the order the wake protocol requires.
-func waitLoop[T int32 | int64](observe func() (T, *uint32, uint32), ok func(T) bool,
-	waiters uintptr, timeout time.Duration) (T, error) {
+// Wait blocks until check reports true. check reads variables of the segment
+// whose wake block is waiters, with atomic loads; every library write to that
+// segment wakes the sleepers (wake.go), and a sleeper re-checks at least
+// every sleepSlice in any case. Wait spins, yields, then sleeps on the
+// generation word. timeout 0 waits forever; otherwise it ends with a
+// TimeoutError. mark (nil: not interruptible) is taken when Wait first has
+// to block; an interrupt after that ends the wait with an Interrupted error.
+// A condition that holds at once costs one call of check.
+func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *interrupt.Mark) error {
 	if timeout < 0 {
-		return 0, errcode.New(errcode.InvalidParam, "negative timeout %v", timeout)
+		return errcode.New(errcode.InvalidParam, "negative timeout %v", timeout)
 	}
-	if v, _, _ := observe(); ok(v) {
-		return v, nil
+	if err := checkWakeBlock(waiters); err != nil {
+		return err
 	}
+	if check() {
+		return nil
+	}
+	mark.Take()
 	start := time.Now()
 	deadline := start.Add(timeout)
 	for i := 0; i < spinBudget; i++ {
 		cpuRelax()
-		if v, _, _ := observe(); ok(v) {
-			return v, nil
+		if check() {
+			return nil
 		}
 	}
 	// A yield that takes long means other threads want this CPU: stop being
 	// runnable and sleep, also so that a short timeout is kept.
 	for i := 0; i < yieldBudget; i++ {
 		osYield()
-		if v, _, _ := observe(); ok(v) {
-			return v, nil
+		if check() {
+			return nil
 		}
 		if now := time.Now(); now.Sub(start) > yieldTimeLimit || (timeout > 0 && now.After(deadline)) {
 			break
 		}
 	}
 
-	count := sleepers(waiters)
-	atomic.AddUint32(count, 1)
+	count, gen := sleepers(waiters), generation(waiters)
+	atomic.AddUint32(count, 1) // A1
 	defer atomic.AddUint32(count, ^uint32(0))
 	for {
-		v, word, expected := observe()
-		if ok(v) {
-			return v, nil
+		g := atomic.LoadUint32(gen) // A2a, before the variables
+		if check() {                // A2b
+			return nil
 		}
-		var left time.Duration
+		if err := mark.Err(); err != nil {
+			return err
+		}
+		sleep := sleepSlice
 		if timeout > 0 {
-			if left = time.Until(deadline); left <= 0 {
-				return v, errcode.New(errcode.TimeoutError, "wait timed out after %v (last value %d)", timeout, v)
+			left := time.Until(deadline)
+			if left <= 0 {
+				return errcode.New(errcode.TimeoutError, "wait timed out after %v", timeout)
 			}
+			sleep = min(sleep, left)
 		}
-		futexWait(word, expected, left)
+		futexWait(gen, g, sleep) // A3
 	}
 }

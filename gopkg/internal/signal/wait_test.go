@@ -29,8 +29,8 @@ func TestWaitUntilComparisons(t *testing.T) {
 	for _, c := range cases {
 		require.NoError(t, Set32(a32, w, int32(c.word)))
 		require.NoError(t, Set64(a64, w, c.word<<33))
-		v32, err32 := WaitUntil32(a32, w, c.cmp, int32(c.value), time.Millisecond)
-		v64, err64 := WaitUntil64(a64, w, c.cmp, c.value<<33, time.Millisecond)
+		v32, err32 := WaitUntil32(a32, w, c.cmp, int32(c.value), time.Millisecond, nil)
+		v64, err64 := WaitUntil64(a64, w, c.cmp, c.value<<33, time.Millisecond, nil)
 		assert.Equal(t, int32(c.word), v32, "%+v", c)
 		assert.Equal(t, c.word<<33, v64, "%+v", c)
 		if c.holds {
@@ -48,21 +48,21 @@ func TestWaitUntilRejectsBadArguments(t *testing.T) {
 	r := newRegion(t)
 	w, a := wakeBlock(r), wordAt(r, 0)
 	for _, cmp := range []int{-1, 6, 100} {
-		_, err := WaitUntil32(a, w, cmp, 0, 0)
+		_, err := WaitUntil32(a, w, cmp, 0, 0, nil)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "cmp %d", cmp)
-		_, err = WaitUntil64(a, w, cmp, 0, 0)
+		_, err = WaitUntil64(a, w, cmp, 0, 0, nil)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "cmp %d", cmp)
 	}
-	_, err := WaitUntil32(a, w, CmpEQ, 1, -time.Second)
+	_, err := WaitUntil32(a, w, CmpEQ, 1, -time.Second, nil)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
-	_, err = WaitUntil64(a, w, CmpEQ, 1, -time.Second)
+	_, err = WaitUntil64(a, w, CmpEQ, 1, -time.Second, nil)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
 }
 
 func TestWaitTimeoutIsHonoured(t *testing.T) {
 	r := newRegion(t)
 	start := time.Now()
-	v, err := WaitUntil32(wordAt(r, 0), wakeBlock(r), CmpEQ, 1, 100*time.Millisecond)
+	v, err := WaitUntil32(wordAt(r, 0), wakeBlock(r), CmpEQ, 1, 100*time.Millisecond, nil)
 	elapsed := time.Since(start)
 	assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(err))
 	assert.Equal(t, int32(0), v)
@@ -77,10 +77,10 @@ func TestWaitUntilWakesOnUpdate(t *testing.T) {
 	for _, op := range []int{SigSet, SigAdd} {
 		a32, a64 := wordAt(r, 2*op), wordAt(r, 2*op+1)
 		got32 := waitInBackground(func() (int64, error) {
-			v, err := WaitUntil32(a32, w, CmpGE, 7, 10*time.Second)
+			v, err := WaitUntil32(a32, w, CmpGE, 7, 10*time.Second, nil)
 			return int64(v), err
 		})
-		got64 := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpGE, 7, 10*time.Second) })
+		got64 := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpGE, 7, 10*time.Second, nil) })
 		requireAsleep(t, w, 2)
 		require.NoError(t, Update32(a32, w, op, 7))
 		require.NoError(t, Update64(a64, w, op, 7))

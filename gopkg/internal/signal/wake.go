@@ -1,74 +1,51 @@
 package signal
 
-import (
-	"sync/atomic"
-	"unsafe"
-)
+import "sync/atomic"
 
 // The wake protocol. A futex wake is a system call, so writers make it only
-// when the wake block of the word's segment says that some thread may be
-// asleep. Every access below is a sync/atomic operation, and Go's atomics
-// are sequentially consistent (on x86 a store is XCHG and an add is LOCK
-// XADD, both full barriers), so all of them fall into one total order S,
-// across processes too, since they are the same instructions on the same
-// physical lines.
+// when the wake block of the segment they wrote says that some thread may be
+// asleep. Every sleeper of a segment sleeps on one futex word, the
+// generation word of its wake block, whatever it waits for: a 32- or 64-bit
+// signal word, a variable of any width, several variables at once. So one
+// protocol serves every writer: an atomic, a signal, a put's plain copy.
 //
-// Sleeper of a 32-bit word w (waitLoop via WaitUntil32):
+//	sleeper: A1 sleepers++ (atomic add); A2a g = load(gen);
+//	         A2b read the awaited variables, check the condition;
+//	         A3 futex_wait(gen, g); goto A2a; sleepers-- on the way out
+//	writer:  B1 write the variables (atomics, or a plain copy followed by a
+//	            full fence); B2 if load(sleepers) != 0 { B3 gen++; B4 wake(gen) }
 //
-//	A1  sleepers++                (atomic add)
-//	A2  v = load(w); if cond(v): sleepers--, return v
-//	A3  futex_wait(w, v)          (kernel: sleep only if still w == v)
-//	    goto A2; sleepers-- on the way out
+// Go's atomics are sequentially consistent (on x86 an add is LOCK XADD, a
+// full barrier), and the fence after a plain copy orders its stores before
+// B2's load, so A1, A2a, B1-as-a-whole, B2 and B3 fall into one total order
+// S, across processes too, since they are the same instructions on the same
+// physical lines. No lost wake-up: take a sleeper that sleeps at A3 although
+// B1 made its condition true.
+//   - If B2 precedes A1 in S, then B1 < A2b, so A2b saw the new values and
+//     the sleeper would have returned instead of sleeping.
+//   - Otherwise B2 sees sleepers >= 1 and bumps gen. If B3 < A2a, again
+//     B1 < A2b. Else A2a read the old generation; the kernel checks
+//     gen == g and queues the sleeper atomically with respect to wakes on
+//     gen: if the check runs after B3 it fails and A3 returns at once
+//     (EAGAIN); if it runs before, the sleeper is queued before B4, which
+//     wakes it.
 //
-// Writer (write32, under every 32-bit write, and Wake32):
+// The generation is 32 bits, so a miss would need exactly 2^32 bumps between
+// A2a and A3. A write to a segment with a sleeper wakes every sleeper of that
+// segment; they re-check and sleep again. The sleepers of a segment are the
+// threads of the PE that owns it (a PE waits only on its own memory), which
+// is one thread in the common case, so the broadcast costs nothing extra.
 //
-//	B1  write w                   (atomic store or read-modify-write)
-//	B2  if load(sleepers) != 0: futex_wake(w, all)
-//
-// No lost wake-up: take a sleeper that sleeps at A3 although B1 made its
-// condition true.
-//   - If B2 precedes A1 in S, then B1 < B2 < A1 < A2, so A2 read the new
-//     value and the sleeper would have returned instead of sleeping.
-//   - Otherwise B2 sees sleepers >= 1 and wakes. A2 read the old value, so
-//     A2 < B1. The kernel checks w == v and queues the sleeper atomically
-//     with respect to wakes on w: if the check runs after B1 the word
-//     differs and A3 returns at once (EAGAIN); if it runs before B1, the
-//     sleeper is queued before B2's wake, which wakes it.
-//
-// In both cases the sleeper goes round to A2 and sees the new value.
-// (A write that stores the value already there changes no condition, so a
-// sleeper that stays asleep through it is right.)
-//
-// 64-bit words: a futex word is 32 bits. Sleeping on the low half would lose
-// a wake when a writer changes only the high half between A2 and A3 (the
-// kernel's check would still pass). So 64-bit sleepers sleep on the
-// generation word of the wake block instead, and a 64-bit writer that sees
-// sleepers != 0 bumps the generation before waking it:
-//
-//	sleeper: A1 sleepers++; A2a g = load(gen); A2b v = load(w), check;
-//	         A3 futex_wait(gen, g)
-//	writer:  B1 write w; B2 if load(sleepers) != 0 { B3 gen++; B4 wake(gen) }
-//
-// The same argument holds with gen in the role of w: if B3 < A2a then
-// B1 < A2b and the new value is seen; else A3 either finds gen != g or is
-// queued before B4. The generation is 32 bits, so a miss would need exactly
-// 2^32 bumps between A2a and A3. Every 64-bit write to a segment with a
-// sleeper wakes all 64-bit sleepers of that segment; they re-check and
-// sleep again, which is cheap next to the precision it buys.
+// A store that bypasses the library (a NumPy view written by another thread,
+// a peer writing through shmem_ptr) runs no B2; sleepers re-check every
+// sleepSlice, so such a store is seen within that time.
 
 func sleepers(waiters uintptr) *uint32 { return ptrU32(waiters + sleepersOffset) }
 
 func generation(waiters uintptr) *uint32 { return ptrU32(waiters + generationOffset) }
 
-// wake32 is step B2 for the 32-bit word at p.
-func wake32(p *int32, waiters uintptr) {
-	if atomic.LoadUint32(sleepers(waiters)) != 0 {
-		futexWakeAll((*uint32)(unsafe.Pointer(p)))
-	}
-}
-
-// wake64 is steps B2-B4 for any 64-bit word of the segment.
-func wake64(waiters uintptr) {
+// wakeAll is steps B2-B4 for any write to the segment of waiters.
+func wakeAll(waiters uintptr) {
 	if atomic.LoadUint32(sleepers(waiters)) != 0 {
 		gen := generation(waiters)
 		atomic.AddUint32(gen, 1)
@@ -76,15 +53,36 @@ func wake64(waiters uintptr) {
 	}
 }
 
-// Wake32 wakes the threads of any process sleeping in WaitUntil32 on the
-// 32-bit word at addr, if the wake block says some may be asleep. It is for
-// callers that change the word with their own sync/atomic write (the barrier
-// bumps one half of a 64-bit word); call it after that write.
+// WakeStores is steps B1's fence and B2-B4 for a writer that changed the
+// segment of waiters with plain stores (a put's copy, a network delivery):
+// call it after the last store. A segment nobody sleeps on costs one fence
+// and one load of its sleeper count. waiters 0 (no wake block) does nothing.
+func WakeStores(waiters uintptr) {
+	if waiters == 0 {
+		return
+	}
+	// A locked add on a private word is a full fence (x86: LOCK XADD; arm64:
+	// LDADDAL, acquire and release): the copy's stores are visible before
+	// the sleeper count is read, which B2 needs.
+	var fence uint32
+	atomic.AddUint32(&fence, 1)
+	wakeAll(waiters)
+}
+
+// Wake32 wakes the threads of any process sleeping on the segment of
+// waiters (waiting on the 32-bit word at addr or on anything else there), if
+// the wake block says some may be asleep. It is for callers that change the
+// word with their own sync/atomic write (the barrier bumps one half of a
+// 64-bit word); call it after that write.
 func Wake32(addr, waiters uintptr) error {
-	p, err := words32(addr, waiters)
-	if err != nil {
+	if _, err := words32(addr, waiters); err != nil {
 		return err
 	}
-	wake32(p, waiters)
+	wakeAll(waiters)
 	return nil
 }
+
+// WakeCount is how many futex wakes this process has made: tests of other
+// packages see with it that a write woke its sleepers through the protocol
+// (not merely through a sleeper's periodic re-check).
+func WakeCount() uint64 { return wakeCalls.Load() }

@@ -25,7 +25,7 @@ func TestWritesWithoutSleepersStayOutOfTheKernel(t *testing.T) {
 func TestWritesWithSleepersWake(t *testing.T) {
 	r := newRegion(t)
 	w, a32, a64 := wakeBlock(r), wordAt(r, 0), wordAt(r, 1)
-	done := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpEQ, 1, 10*time.Second) })
+	done := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpEQ, 1, 10*time.Second, nil) })
 	requireAsleep(t, w, 1)
 
 	before := wakeCalls.Load()
@@ -44,7 +44,7 @@ func TestWake32AfterOwnAtomicWrite(t *testing.T) {
 	r := newRegion(t)
 	w, a := wakeBlock(r), wordAt(r, 0)
 	done := waitInBackground(func() (int64, error) {
-		v, err := WaitUntil32(a, w, CmpNE, 0, 10*time.Second)
+		v, err := WaitUntil32(a, w, CmpNE, 0, 10*time.Second, nil)
 		return int64(v), err
 	})
 	requireAsleep(t, w, 1)
@@ -67,9 +67,9 @@ func TestBroadcastToManyWaitersInProcess(t *testing.T) {
 			for k := int64(1); k <= rounds; k++ {
 				var err error
 				if wide {
-					_, err = WaitUntil64(a64, w, CmpGE, k, 10*time.Second)
+					_, err = WaitUntil64(a64, w, CmpGE, k, 10*time.Second, nil)
 				} else {
-					_, err = WaitUntil32(a32, w, CmpGE, int32(k), 10*time.Second)
+					_, err = WaitUntil32(a32, w, CmpGE, int32(k), 10*time.Second, nil)
 				}
 				if !assert.NoError(t, err, "round %d", k) || !assert.NoError(t, Inc32(ack, w)) {
 					return
@@ -80,7 +80,7 @@ func TestBroadcastToManyWaitersInProcess(t *testing.T) {
 	for k := int64(1); k <= rounds; k++ {
 		require.NoError(t, Set32(a32, w, int32(k)))
 		require.NoError(t, Set64(a64, w, k))
-		_, err := WaitUntil32(ack, w, CmpGE, int32(waiters*k), 10*time.Second)
+		_, err := WaitUntil32(ack, w, CmpGE, int32(waiters*k), 10*time.Second, nil)
 		require.NoError(t, err, "round %d", k)
 	}
 	wg.Wait()

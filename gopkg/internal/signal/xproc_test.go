@@ -49,9 +49,9 @@ func (p pingPong) send(round int64) error {
 func (p pingPong) await(round int64) error {
 	var err error
 	if p.wide {
-		_, err = WaitUntil64(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, round<<32, childWait)
+		_, err = WaitUntil64(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, round<<32, childWait, nil)
 	} else {
-		_, err = WaitUntil32(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, int32(round), childWait)
+		_, err = WaitUntil32(wordAt(p.r, p.in), wakeBlock(p.r), CmpEQ, int32(round), childWait, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("round %d: %w", round, err)
@@ -158,7 +158,7 @@ func TestFetchAddAcrossProcessesIsExact(t *testing.T) {
 func playIdle(r *shmtest.Region, _ []int) error {
 	before := cpuTime()
 	start := time.Now()
-	if _, err := WaitUntil32(wordAt(r, idleWord), wakeBlock(r), CmpEQ, 1, childWait); err != nil {
+	if _, err := WaitUntil32(wordAt(r, idleWord), wakeBlock(r), CmpEQ, 1, childWait, nil); err != nil {
 		return err
 	}
 	fmt.Printf("cpu=%d waited=%d\n", cpuTime()-before, time.Since(start))
@@ -197,7 +197,7 @@ func playRing(r *shmtest.Region, args []int) error {
 	me, n, rounds := args[0], args[1], int32(args[2])
 	w := wakeBlock(r)
 	for round := int32(1); round <= rounds; round++ {
-		if _, err := WaitUntil32(wordAt(r, ringFirst+me), w, CmpGE, round, childWait); err != nil {
+		if _, err := WaitUntil32(wordAt(r, ringFirst+me), w, CmpGE, round, childWait, nil); err != nil {
 			return fmt.Errorf("PE %d round %d: %w", me, round, err)
 		}
 		if err := Inc32(slotAt(r, me), w); err != nil {
@@ -235,7 +235,7 @@ func TestEightWaitersOnFewCoresAllProgress(t *testing.T) {
 func playBroadcast(r *shmtest.Region, args []int) error {
 	w := wakeBlock(r)
 	for k := int64(1); k <= int64(args[0]); k++ {
-		if _, err := WaitUntil64(wordAt(r, broadcastW), w, CmpGE, k, childWait); err != nil {
+		if _, err := WaitUntil64(wordAt(r, broadcastW), w, CmpGE, k, childWait, nil); err != nil {
 			return fmt.Errorf("round %d: %w", k, err)
 		}
 		if err := Inc32(wordAt(r, broadcastAk), w); err != nil {
@@ -257,7 +257,7 @@ func TestBroadcast64AcrossProcesses(t *testing.T) {
 	}
 	for k := int64(1); k <= rounds; k++ {
 		require.NoError(t, Set64(wordAt(r, broadcastW), w, k))
-		_, err := WaitUntil32(wordAt(r, broadcastAk), w, CmpGE, int32(procs*k), childWait)
+		_, err := WaitUntil32(wordAt(r, broadcastAk), w, CmpGE, int32(procs*k), childWait, nil)
 		require.NoError(t, err, "round %d", k)
 	}
 	for _, c := range children {

@@ -8,6 +8,7 @@ import ctypes
 from typing import Any
 
 from .._core import api
+from .._errors import FAILURES
 from . import _state
 from ._types import MemType
 
@@ -108,7 +109,7 @@ class Buffer:
         self._ensure_usable()
         try:
             api.CheckMapped(self.addr, self.length)
-        except RuntimeError:
+        except FAILURES:
             raise _invalid(f"Buffer [0x{self.addr:x}, +{self.length}) is not inside a mapped symmetric heap: "
                            "only symmetric memory can be viewed.") from None
         return self.addr

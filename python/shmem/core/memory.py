@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .._core import api, raw
-from .._errors import from_runtime
+from .._errors import FAILURES, from_runtime
 from ._buffer import Buffer
 from ._types import MemType
 from .stream import _drain
@@ -40,7 +40,7 @@ def _allocate(what: str, mem_type: MemType, count: int, size: int, alignment: in
         instance_id = _current_instance_id()
         try:
             ptr = raw.api_MallocType(int(mem_type), count, size, alignment)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise AclshmemError(f"Allocate {what} failed: {from_runtime(exc)}") from None
         if ptr == 0:
             raise AclshmemError(f"Allocate {what} failed.")
@@ -94,7 +94,7 @@ def free(buf: Buffer) -> None:
         _drain()  # queued operations may use it; their errors stay for their stream's synchronize
         try:
             api.Free(buf.addr)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise AclshmemError(f"Free buffer failed: {from_runtime(exc)}") from None
 
 

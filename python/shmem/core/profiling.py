@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from .._core import raw
-from .._errors import from_runtime
+from .._errors import FAILURES, from_runtime
 from ._types import PROF_COLUMNS, PROF_ROWS, ProfData
 from .utils import _instance_lock
 
@@ -20,7 +20,7 @@ def get_prof(verbose: bool = False) -> ProfData | None:
     with _instance_lock:
         try:
             text = raw.api_ProfSnapshot()
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
     if not text:
         return None

@@ -4,7 +4,7 @@ and quiet."""
 from __future__ import annotations
 
 from .._core import raw
-from .._errors import from_runtime
+from .._errors import FAILURES, from_runtime
 from . import _state
 from ._buffer import Buffer
 from ._types import CmpOp, SignalOp
@@ -62,7 +62,7 @@ def _validate_comparison(op: object) -> CmpOp:
 def _queue(fn: object, stream: int, keep: tuple, *args: object) -> None:
     try:
         fn(*args)  # type: ignore[operator]
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise from_runtime(exc) from None
     for obj in keep:
         _state.lend(stream, obj)  # alive until a synchronize has seen the operation run
@@ -82,7 +82,7 @@ def put_signal(dst: Buffer, src: Buffer, signal_var: Buffer, signal_val: int, si
         try:
             raw.api_PutmemSignal(dst.addr, src.addr, src.length, signal_var.addr, signal_val,
                                  int(signal_operation), remote_pe, 0)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
 

@@ -7,7 +7,7 @@ is a Stream object or its integer handle; 0 is the default stream."""
 from __future__ import annotations
 
 from .._core import raw
-from .._errors import from_runtime
+from .._errors import FAILURES, from_runtime
 from . import _state
 
 _SLICE_MS = 100  # a wait returns to Python this often, so that Ctrl-C gets through
@@ -19,7 +19,7 @@ def _sync(handle: int) -> None:
     try:
         while not raw.api_StreamSync(handle, _SLICE_MS):
             pass
-    except RuntimeError as exc:
+    except FAILURES as exc:
         _release(handle, counts)
         raise from_runtime(exc) from None
     _release(handle, counts)
@@ -54,7 +54,7 @@ class Stream:
     def __init__(self) -> None:
         try:
             self._handle = raw.api_StreamCreate()
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     @property
@@ -74,7 +74,7 @@ class Stream:
         """How many queued operations have not run yet."""
         try:
             return raw.api_StreamPending(self._handle)
-        except RuntimeError as exc:
+        except FAILURES as exc:
             raise from_runtime(exc) from None
 
     def destroy(self) -> None:
@@ -86,7 +86,7 @@ class Stream:
         finally:
             try:
                 raw.api_StreamDestroy(self._handle)
-            except RuntimeError:
+            except FAILURES:
                 pass  # already gone (finalize removes every stream)
             _state.release(self._handle, _state.lent_count(self._handle))
 

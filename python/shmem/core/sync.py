@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._core import raw
-from .._errors import from_runtime
+from .._errors import FAILURES, from_runtime
 from .._rma import completing
 from ._types import ACLSHMEM_MAX_TEAMS, ACLSHMEM_TEAM_INVALID, ACLSHMEM_TEAM_WORLD, Handle, team_is_active
 from .rma import _queue
@@ -21,7 +21,7 @@ def _validate_team(team: object) -> int:
 def _run(fn: object, *args: object) -> None:
     try:
         completing(fn, *args)
-    except RuntimeError as exc:
+    except FAILURES as exc:
         raise AclshmemError(f"{from_runtime(exc)}") from None
 
 
