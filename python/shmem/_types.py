@@ -38,8 +38,8 @@ class InitMode(IntEnum):
 
 
 class MemType(IntEnum):
-    """Where symmetric memory lives (aclshmem_mem_type_t). Here every heap is host memory; DEVICE_SIDE, Ascend's
-    default, names the same heap (there is no device)."""
+    """Where symmetric memory lives (aclshmem_mem_type_t): two separate symmetric heaps, both host memory here
+    (there is no device); DEVICE_SIDE is Ascend's default (docs/core.md)."""
 
     HOST_SIDE = 0
     DEVICE_SIDE = 1

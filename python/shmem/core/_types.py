@@ -3,39 +3,17 @@ data, instance contexts, signal and comparison operations)."""
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 from .._attrs import InitStatus
 from .._core import raw
 
-ACLSHMEM_TEAM_WORLD = 0
-ACLSHMEM_TEAM_INVALID = -1
+# One definition for the E2 names and shmem.core:
+from .._types import ACLSHMEM_TEAM_INVALID, ACLSHMEM_TEAM_WORLD, CmpOp, MemType, SignalOp
+
 ACLSHMEM_MAX_TEAMS = 2048
 
 #: Profiling tables have Ascend's shape: 64 rows (here: operation kinds) of 1024 columns (here: target PEs).
 PROF_ROWS = 64
 PROF_COLUMNS = 1024
-
-
-class MemType(IntEnum):
-    """Which symmetric heap a block lives in. Both are host memory here: two separate heaps in one mapping."""
-
-    HOST_SIDE = 0
-    DEVICE_SIDE = 1
-
-
-class SignalOp(IntEnum):
-    SIGNAL_SET = 0
-    SIGNAL_ADD = 1
-
-
-class CmpOp(IntEnum):
-    CMP_EQ = 0
-    CMP_NE = 1
-    CMP_GT = 2
-    CMP_GE = 3
-    CMP_LT = 4
-    CMP_LE = 5
 
 
 def team_is_active(team: int) -> bool:
