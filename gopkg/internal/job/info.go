@@ -96,15 +96,6 @@ func (t *startTrace) done(name string, format string, args ...any) {
 
 func (t *startTrace) total() float64 { return float64(time.Since(t.t0).Microseconds()) / 1000 }
 
-// hostName is the part of a host identity a user recognises.
-func hostName(identity string) string {
-	if i := strings.LastIndexByte(identity, '/'); i >= 0 {
-		return identity[i+1:]
-	}
-	_, name, _ := strings.Cut(identity, ":")
-	return name
-}
-
 // Info returns a copy of what the job knows about itself.
 func (j *Job) Info() Info {
 	in := j.info

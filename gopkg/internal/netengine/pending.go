@@ -33,12 +33,6 @@ var waiters = sync.Pool{New: func() any { return &waiter{done: make(chan struct{
 
 func getWaiter() *waiter { return waiters.Get().(*waiter) }
 
-// wait blocks until the answer and returns the waiter to the pool.
-func (w *waiter) wait() (uint64, error) {
-	<-w.done
-	return w.finish()
-}
-
 // finish takes the answer of a waiter whose done fired and pools it.
 func (w *waiter) finish() (uint64, error) {
 	value, err := w.value, w.err
