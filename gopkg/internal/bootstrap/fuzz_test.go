@@ -67,7 +67,7 @@ func FuzzServerJoin(f *testing.F) {
 	f.Add(append(encodeKnock(), hello...))
 	f.Add(encodeKnock())
 	f.Add([]byte("GET / HTTP/1.0\r\n\r\n"))
-	srv, err := listen(&cfg, time.Now().Add(time.Hour), func() {})
+	srv, err := listen(&cfg, time.Now(), time.Now().Add(time.Hour), func() {})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -13,7 +13,8 @@ func Join(ctx context.Context, cfg Config) (*Session, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(cfg.joinTimeout())
+	started := time.Now()
+	deadline := started.Add(cfg.joinTimeout())
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -37,7 +38,7 @@ func Join(ctx context.Context, cfg Config) (*Session, error) {
 		clientCtx, cancel = context.WithCancel(ctx)
 		defer cancel()
 		var err error
-		if srv, err = listen(&cfg, deadline, cancel); err != nil {
+		if srv, err = listen(&cfg, started, deadline, cancel); err != nil {
 			return nil, err
 		}
 		stop := context.AfterFunc(ctx, func() { srv.failJoinFromContext(ctx) })

@@ -70,10 +70,11 @@ type server struct {
 	wg         sync.WaitGroup
 }
 
-// listen binds rank 0's address and starts accepting. deadline is when a
-// join that still misses ranks fails; onJoinFail runs (under the server's
+// listen binds rank 0's address and starts accepting. started is when the
+// join began and deadline when a join that still misses ranks fails (their
+// difference is the budget messages name); onJoinFail runs (under the server's
 // lock, so it must not block) when the join fails for any reason.
-func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error) {
+func listen(cfg *Config, started, deadline time.Time, onJoinFail func()) (*server, error) {
 	lc := net.ListenConfig{KeepAliveConfig: tcpopt.KeepAlive, Control: tcpopt.Control}
 	ln, err := lc.Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
@@ -98,7 +99,7 @@ func listen(cfg *Config, deadline time.Time, onJoinFail func()) (*server, error)
 		authKey:    cfg.authKey(),
 		jobNonce:   newNonce(),
 		ln:         ln,
-		started:    time.Now(),
+		started:    started,
 		joinAt:     deadline,
 		peers:      make([]*peer, cfg.Size),
 		gaveUp:     make(map[int]bool),
