@@ -22,6 +22,7 @@ EXPECTED = {
     "pipeline_signals.py": (r"PE 3: consumed and checked 200 items that passed 2 middle stages", 1),
     "kv_shuffle.py": (r"PE \d: \d+ tokens; sent \d+ blocks, received \d+; caches match the golden replay", NPES),
     "ascend_e2.py": (r"PE \d of 4: typed put, strided put and put-with-signal arrived", NPES),
+    "core_ring.py": (r"PE (\d) of 4: received (\d) from my left neighbour", NPES),
 }
 
 

@@ -20,6 +20,7 @@ from ._attrs import (
 from ._core import api
 from ._errors import (
     FAILURES,
+    SHMEM_INNER_ERROR,
     SHMEM_INVALID_VALUE,
     SHMEM_NOT_SUPPORTED,
     SHMEM_SUCCESS,
@@ -70,9 +71,10 @@ def shmem_init(mype: int | InitAttr | None = None, npes: int | None = None, mem_
         mype = attributes
     try:
         _start(mype, npes, mem_size)
-    except ShmemError as err:
+    except (ShmemError, InterruptedError) as err:  # InterruptedError: Ctrl-C with a handler that did not raise
         logger.error("%s", err)
-        return err.code
+        code: int = getattr(err, "code", SHMEM_INNER_ERROR)  # the interrupted status for InterruptedError
+        return code
     return SHMEM_SUCCESS
 
 
@@ -290,7 +292,7 @@ def shmem_global_exit(status: int) -> None:
             stream.flush()
         except Exception:  # noqa: BLE001 - a closed stream must not stop the exit
             pass
-    api.GlobalExit(status)
+    call(api.GlobalExit, status)  # an int beyond 64 bits: ShmemError, not OverflowError
     os._exit(status)  # not reached: the runtime exits the process
 
 
