@@ -44,7 +44,8 @@ def _stub(fn: ast.FunctionDef) -> tuple[str, str]:
     elif wrapper_names != names:
         sys.exit(f"gopy_stubs: {fn.name}: the wrapper's parameters {wrapper_names} are not its signature's {names}")
     results = [r.split()[0] for r in m.group(3).split(",") if r.strip()]
-    # gopy binds at most one value and an error; the error becomes an exception, not a return value.
+    # gopy binds at most one value and an error; the error becomes an exception, not a return value. An error-only
+    # function ("str err") returns '' on success (shared/docs/gopy-notes.md): str, as the first result says.
     if len(results) > 2:
         sys.exit(f"gopy_stubs: {fn.name}: more results than gopy binds: {m.group(3)}")
     ret = _type(results[0], fn.name) if results else "None"
