@@ -23,10 +23,10 @@ if ! command -v slurmd >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/
         slurm-wlm munge >/dev/null) || echo "setup: could not install slurm-wlm; tests/test_slurm.py will skip" >&2
 fi
 [ -x .venv/bin/python ] || { echo "== setup: creating the virtualenv .venv with $PY"; "$PY" -m venv .venv; }
-echo "== setup: installing the test tools into .venv (pip, pytest, NumPy, cryptography, ruff, Hypothesis)"
+echo "== setup: installing the test tools into .venv (pip, pytest, NumPy, cryptography, ruff, Hypothesis, mypy)"
 .venv/bin/python -m pip install -q --upgrade pip
 # Hypothesis drives the property-based fuzz test of the whole API (tests/test_fuzz.py).
-.venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff hypothesis
+.venv/bin/python -m pip install -q pytest pytest-timeout numpy cryptography ruff hypothesis mypy
 # The portable wheel for the venv's Python (scripts/build_wheels.sh: from the sdist, zig cc, manylinux, checked),
 # then an install of that wheel: what a user gets from `pip install shmem-*.whl`. Skipped when nothing that goes
 # into the wheel changed since the installed one was built: the inputs' hash is kept beside the venv.

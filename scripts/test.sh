@@ -42,6 +42,14 @@ FUZZ
 echo "== ruff"
 ruff check python tests bench examples
 
+echo "== mypy --strict"
+# The generated extension is typed by stubs written from the installed wheel's gopy output (gopy_stubs.py).
+# __init__.py on its own: in the package check the public stub __init__.pyi stands in for it. No cache: one made
+# before the stubs existed would hide them.
+(cd /tmp && python "$repo/scripts/gopy_stubs.py" "$repo/python/shmem/_gopy")
+mypy --strict --cache-dir=/dev/null python/shmem
+mypy --strict --cache-dir=/dev/null python/shmem/__init__.py
+
 echo "== API names (shared/tools/check_api.py)"
 for check in "$repo/../shared/tools/check_api.py" "$repo/shared/tools/check_api.py"; do
     if [ -f "$check" ]; then (cd /tmp && python "$check"); break; fi

@@ -16,7 +16,7 @@ from . import _diag
 _SLOT = 1024  # bytes of a PE's one-line summary in PE 0's heap
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -3,6 +3,7 @@ int-address forms of what shmem.core offers on Buffers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ._buffers import LocalBuffer
@@ -109,7 +110,7 @@ def aclshmemx_get_heap_base(mem_type: int) -> int:
     return raw.api_HeapBase(int(mem_type))
 
 
-def _config(fn: Any, offset: int, ub_size: int, sync_id: int) -> int:
+def _config(fn: Callable[[int, int, int], int], offset: int, ub_size: int, sync_id: int) -> int:
     for name, value in (("offset", offset), ("ub_size", ub_size), ("sync_id", sync_id)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, not {type(value).__name__}")

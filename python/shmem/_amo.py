@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from ._core import raw
 from ._errors import FAILURES, SHMEM_INVALID_VALUE, ShmemError, from_runtime
@@ -31,7 +32,7 @@ _ATOMIC_TYPES = {"int32": "int32", "int64": "int64", "uint32": "uint32", "uint64
                  "int": "int32", "long": "int64"}
 
 
-def _range_of(size: int, signed: bool) -> tuple:
+def _range_of(size: int, signed: bool) -> tuple[int, int]:
     bits = 8 * size
     return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
 
@@ -104,7 +105,7 @@ def _make_g(name: str, size: int, signed: bool) -> Callable[[int, int], int]:
 _DOUBLE_MAX = int(sys.float_info.max)
 
 
-def _make_float(name: str, size: int) -> tuple:
+def _make_float(name: str, size: int) -> tuple[Callable[[int, float, int], None], Callable[[int, int], float]]:
     def put(dst: int, value: float, pe: int) -> None:
         if value.__class__ is int and not -_DOUBLE_MAX <= value <= _DOUBLE_MAX:
             # An int beyond any double is out of range, as 1e39 is for a float (the runtime checks floats).
@@ -126,7 +127,7 @@ def _make_float(name: str, size: int) -> tuple:
     return put, get
 
 
-def _make_atomics(name: str, size: int, signed: bool) -> dict:
+def _make_atomics(name: str, size: int, signed: bool) -> dict[str, Callable[..., Any]]:
     """The eight atomics of one type. Each calls the extension itself, in one Python frame: atomics are a hot
     path. The runtime returns 32-bit words sign-extended, so only unsigned types need their result masked."""
     encode = _encoder(name, size, signed)
@@ -184,8 +185,8 @@ def _make_atomics(name: str, size: int, signed: bool) -> dict:
             "add": add, "fetch_inc": fetch_inc, "inc": inc}
 
 
-def _build() -> dict:
-    names: dict = {}
+def _build() -> dict[str, Callable[..., Any]]:
+    names: dict[str, Callable[..., Any]] = {}
     for name, (size, signed) in _INTEGERS.items():
         names[f"shmem_{name}_p"] = _make_p(name, size, signed)
         names[f"shmem_{name}_g"] = _make_g(name, size, signed)

@@ -7,6 +7,7 @@ docs/migration.md."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import _amo, _init_fini, _memory, _rma, _teams, _unique_id
@@ -42,7 +43,8 @@ def _count(value: Any, name: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an int, not {type(value).__name__}")
         value = int(value)
-    return value
+    count: int = value  # an int by here
+    return count
 
 
 def _bytes_of(count: Any, width: int, name: str) -> int:
@@ -59,7 +61,7 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
     fn = (_put_nbi if nbi else _put) if put else (_get_nbi if nbi else _get)
 
     if put:
-        def call(dst: int, src: Any, elem_size: int, pe: int) -> None:
+        def call(dst: Any, src: Any, elem_size: int, pe: int) -> None:
             if src.__class__ is int and elem_size.__class__ is int and 0 <= elem_size <= _INT64_MAX // width:
                 try:
                     fn(dst, src, elem_size * width, pe)
@@ -73,7 +75,7 @@ def _make_sized(bits: int, put: bool, nbi: bool) -> Any:
             else:
                 _rma._move(fn, dst, src, _bytes_of(elem_size, width, "elem_size"), pe, False, nbi)
     else:
-        def call(dst: Any, src: int, elem_size: int, pe: int) -> None:
+        def call(dst: Any, src: Any, elem_size: int, pe: int) -> None:
             if dst.__class__ is int and elem_size.__class__ is int and 0 <= elem_size <= _INT64_MAX // width:
                 try:
                     fn(dst, src, elem_size * width, pe)
@@ -161,8 +163,8 @@ def _make_strided(size: int, put: bool, name: str) -> Any:
     return call
 
 
-def _build() -> dict:
-    names: dict = {}
+def _build() -> dict[str, Callable[..., Any]]:
+    names: dict[str, Callable[..., Any]] = {}
     for bits in BITS:
         for put in (True, False):
             for nbi in (False, True):

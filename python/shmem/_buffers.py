@@ -18,7 +18,7 @@ _PyBUF_ND = 0x0008  # memoryview hands out its format only with the shape (a C-c
 _PLAIN_CODES = frozenset("xcbB?hHiIlLqQnNefdgspPwuZ")
 # Layout punctuation: byte order, repeat counts, structs T{...}, sub-array shapes (2,3).
 _LAYOUT = frozenset("@=<>!^ T{}(),0123456789")
-_verdicts: dict = {None: True, b"B": True, b"b": True, b"d": True, b"f": True, b"O": False}
+_verdicts: dict[bytes | None, bool] = {None: True, b"B": True, b"b": True, b"d": True, b"f": True, b"O": False}
 
 
 def plain_format(fmt: bytes | None) -> bool:
@@ -68,6 +68,8 @@ class LocalBuffer:
     """Holds an export of obj's buffer (so it cannot be resized or freed) while the runtime uses its address."""
 
     __slots__ = ("view", "address")
+    view: _PyBuffer | None
+    address: int
 
     def __init__(self, obj: Any, nbytes: int, writable: bool, what: str) -> None:
         self.view = _PyBuffer()
@@ -109,7 +111,7 @@ class LocalBuffer:
 # frees as soon as the call returns, while the runtime still reads (or writes) it; so the export is held until the
 # next completion point (quiet, a barrier, finalize) and released only then. It also keeps the object from being
 # resized in the meantime.
-_lent: list = []
+_lent: list[LocalBuffer] = []
 
 
 def lend(buffer: LocalBuffer) -> None:

@@ -99,7 +99,8 @@ def _address(arr: Any) -> int:
     try:
         return _addressof(_c_byte_at(arr))
     except (TypeError, ValueError):  # read-only, or empty
-        return arr.__array_interface__["data"][0]
+        addr: int = arr.__array_interface__["data"][0]
+        return addr
 
 
 def _is_address(dest: Any, source: Any) -> bool:
@@ -112,7 +113,7 @@ def _is_address(dest: Any, source: Any) -> bool:
     return dest_int
 
 
-def _pair(dest: Any, source: Any) -> tuple:
+def _pair(dest: Any, source: Any) -> tuple[Any, Any]:
     """dest and source as arrays of the same dtype."""
     d = _as_array(dest, "dest", True)
     s = _as_array(source, "source", False)
@@ -177,7 +178,7 @@ def alltoall(dest: ArrayOrAddress, source: ArrayOrAddress, team: int = SHMEM_TEA
     _run(_alltoall, team, _address(d), _address(s), s.nbytes // npes)
 
 
-_dtype_cache: dict = {}
+_dtype_cache: dict[Any, int] = {}
 
 
 def _dtype_code(dtype: Any) -> int:

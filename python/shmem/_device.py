@@ -17,7 +17,7 @@ def mte_set_ub_params(offset: int, size: int, event: int) -> int:
         return SHMEM_INVALID_VALUE
 
 
-def mte_get_ub_params() -> tuple:
+def mte_get_ub_params() -> tuple[int, int, int]:
     """(offset, size, event): the offset and event last given to mte_set_ub_params, and the chunk size in effect
     (the running engine's, or the one init will use)."""
     return (raw.api_UbParam(0), raw.api_UbParam(1), raw.api_UbParam(2))

@@ -5,6 +5,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # typing_extensions for Python 3.10; annotations are never evaluated at run time
+    from typing_extensions import TypeVarTuple, Unpack
+
+    _Ts = TypeVarTuple("_Ts")
+_R = TypeVar("_R")
 
 SHMEM_SUCCESS = 0
 SHMEM_INVALID_PARAM = -1
@@ -58,7 +66,9 @@ def from_runtime(exc: BaseException) -> ShmemError:
         return ShmemError(SHMEM_INNER_ERROR, text)
     code = int(match.group(1))
     if code == _INTERRUPTED:
-        return interrupted(match.group(2))
+        # An InterruptedError that carries .code as a ShmemError does (see interrupted()): Python's types cannot
+        # say "an InterruptedError with a code" without a class of its own, which would change what is raised.
+        return interrupted(match.group(2))  # type: ignore[return-value]
     return ShmemError(code, match.group(2))
 
 
@@ -68,7 +78,7 @@ _check_signals = ctypes.pythonapi.PyErr_CheckSignals
 _check_signals.restype = ctypes.c_int
 
 
-def interrupted(message: str) -> BaseException:
+def interrupted(message: str) -> InterruptedError:
     """Runs the Python signal handlers that the interrupting signal set pending: the SIGINT handler raises
     KeyboardInterrupt right here. A handler that returns normally leaves InterruptedError for the caller (the
     waits retry on it; a call that cannot be resumed raises it)."""
@@ -78,7 +88,7 @@ def interrupted(message: str) -> BaseException:
     return error
 
 
-def call(fn, *args):  # type: ignore[no-untyped-def]
+def call(fn: Callable[[Unpack[_Ts]], _R], *args: Unpack[_Ts]) -> _R:
     """Runs a generated-extension call, turning its failure into the ShmemError it stands for."""
     try:
         return fn(*args)

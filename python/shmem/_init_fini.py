@@ -80,6 +80,7 @@ def shmem_init(mype: int | InitAttr | None = None, npes: int | None = None, mem_
 
 def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) -> None:
     """shmem_init raising ShmemError with the reason."""
+    attrs: InitAttr | None
     if isinstance(mype, InitAttr):
         attrs = mype
         mype, npes, mem_size = attrs.my_rank, attrs.n_ranks, attrs.local_mem_size
@@ -96,6 +97,7 @@ def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) 
             raise TypeError("shmem_init(mype, npes, mem_size) needs all three, or one InitAttr")
     for name, value in (("mype", mype), ("npes", npes), ("mem_size", mem_size)):
         _check_int(name, value)
+    assert isinstance(mype, int)  # for the type checker: _check_int raised otherwise
     opt = attrs.option_attr if attrs is not None else OptionalAttr()
     ip_port = attrs.ip_port if attrs is not None and attrs.ip_port else ""
     where = "attributes"
@@ -161,7 +163,8 @@ def job_info() -> dict[str, Any]:
     host and engine ("self", "mte", "sdma" or "network") and why, the start-up steps and their times.
 
     Raises ShmemError (SHMEM_NOT_INITED) before init."""
-    return json.loads(call(api.JobInfo))
+    info: dict[str, Any] = json.loads(call(api.JobInfo))
+    return info
 
 
 _exit_hook_registered = False
@@ -296,7 +299,7 @@ def shmem_global_exit(status: int) -> None:
     os._exit(status)  # not reached: the runtime exits the process
 
 
-def shmem_info_get_version() -> tuple:
+def shmem_info_get_version() -> tuple[int, int]:
     """The API level (major, minor)."""
     return (api.VersionMajor, api.VersionMinor)
 

@@ -6,6 +6,7 @@ import ctypes
 import logging
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 logger = logging.getLogger("shmem")
 
@@ -64,7 +65,13 @@ _ENV_LEVELS = {
 }
 
 
-class _EnvHandler(logging.StreamHandler):
+if TYPE_CHECKING:  # generic only in typeshed: subscripting it at run time fails
+    _StreamHandler = logging.StreamHandler[TextIO]
+else:
+    _StreamHandler = logging.StreamHandler
+
+
+class _EnvHandler(_StreamHandler):
     """Prints to stderr when SHMEM_LOG_LEVEL asks for lines and the application configured no logging itself
     (then its root handlers get them by propagation, and printing here too would double them)."""
 

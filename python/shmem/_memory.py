@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import operator
+from collections.abc import Callable
 from typing import Any
 
 from . import _views
@@ -29,7 +30,7 @@ def _collective_int(value: Any) -> Any:
     return -1 if beyond_int64(value) else value
 
 
-def _allocation(fn: Any, *args: int) -> int:
+def _allocation(fn: Callable[..., int], *args: int) -> int:
     try:
         return fn(*(_collective_int(a) for a in args))
     except FAILURES as exc:
@@ -58,7 +59,8 @@ def _address_of(ptr: Any) -> int:
         return ptr
     interface = getattr(ptr, "__array_interface__", None)
     if interface is not None:
-        return interface["data"][0]
+        addr: int = interface["data"][0]
+        return addr
     if isinstance(ptr, memoryview):
         try:
             return ctypes.addressof(ctypes.c_char.from_buffer(ptr))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from ._buffers import LocalBuffer
@@ -28,7 +29,7 @@ SIZE_MAX = (1 << 64) - 1  # the "no index" answer of the _any forms
 _TEST, _TEST_ALL, _TEST_ANY, _TEST_SOME, _WAIT_UNTIL, _WAIT_ALL, _WAIT_ANY, _WAIT_SOME = range(8)
 
 # type name -> (runtime kind code, size in bytes, array typecode, value range or None for float)
-_TYPES: dict = {
+_TYPES: dict[str, tuple[int, int, str, tuple[int, int] | None]] = {
     "char": (0, 1, "b", (-128, 127)),
     "float": (8, 4, "f", None),
     "int16": (1, 2, "h", (-(1 << 15), (1 << 15) - 1)),
@@ -42,7 +43,7 @@ _TYPES: dict = {
 }
 
 
-def _operand(name: str, value: Any, bounds: Any) -> tuple:
+def _operand(name: str, value: Any, bounds: Any) -> tuple[int, float]:
     """(int64 bits, float) carrying cmp_value for the runtime, after checking that the type holds it."""
     if bounds is None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -70,7 +71,7 @@ class _Args:
     __slots__ = ("held",)
 
     def __init__(self) -> None:
-        self.held: list = []
+        self.held: list[LocalBuffer] = []
 
     def address(self, obj: Any, nbytes: int, writable: bool, what: str, typecode: str = "") -> int:
         if obj is None:
@@ -128,7 +129,7 @@ def _run(op: int, kind: int, ivars: Any, nelems: int, indices: Any, status: Any,
     return got + (1 << 64) if got < 0 else got
 
 
-def _family(name: str) -> dict:
+def _family(name: str) -> dict[str, Callable[..., Any]]:
     kind, size, typecode, bounds = _TYPES[name]
 
     def run(op: int, ivars: Any, nelems: int, indices: Any, status: Any, cmp: int, cmp_value: Any, values: Any,
@@ -208,7 +209,7 @@ def _family(name: str) -> dict:
                          res_out: Any = None) -> int:
         return run(_TEST_SOME, ivars, nelems, indices, status, cmp, None, cmp_values, res_out)
 
-    functions: dict = {}
+    functions: dict[str, Callable[..., Any]] = {}
     for suffix, fn in (
         ("wait", wait), ("wait_until", wait_until), ("wait_until_all", wait_until_all),
         ("wait_until_any", wait_until_any), ("wait_until_some", wait_until_some),
@@ -224,7 +225,7 @@ def _family(name: str) -> dict:
     return functions
 
 
-_generated: dict = {}
+_generated: dict[str, Callable[..., Any]] = {}
 for _name in _TYPES:
     _generated.update(_family(_name))
 globals().update(_generated)

@@ -67,7 +67,7 @@ def team_split_strided(parent: int, start: int, stride: int, size: int) -> int:
         return err.code
 
 
-def team_split_2d(parent: int, x_range: int) -> tuple:
+def team_split_2d(parent: int, x_range: int) -> tuple[int, int]:
     """Collective over parent: views its PEs as rows of x_range; returns (x_team, y_team), this PE's row and column."""
     packed = call(api.TeamSplit2d, parent, x_range)
     x, y = packed >> 32, packed & 0xFFFFFFFF

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
+from typing import Any
 
 ACLSHMEM_TEAM_WORLD = 0
 ACLSHMEM_TEAM_INVALID = -1
@@ -81,10 +82,10 @@ class ProfData:
 
     __slots__ = ("pe_id", "ccount", "cycles")
 
-    def __init__(self, pe_id: int = -1, ccount: list | None = None, cycles: list | None = None) -> None:
+    def __init__(self, pe_id: int = -1, ccount: list[Any] | None = None, cycles: list[Any] | None = None) -> None:
         self.pe_id = pe_id
-        self.ccount: list = [] if ccount is None else ccount
-        self.cycles: list = [] if cycles is None else cycles
+        self.ccount: list[Any] = [] if ccount is None else ccount
+        self.cycles: list[Any] = [] if cycles is None else cycles
 
     def __repr__(self) -> str:
         return f"ProfData(pe_id={self.pe_id!r}, blocks={len(self.ccount)})"

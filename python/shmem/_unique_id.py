@@ -33,7 +33,7 @@ def _local_host() -> str:
     except OSError:
         infos = []
     for info in infos:
-        addr = info[4][0]
+        addr = str(info[4][0])  # a str for AF_INET; the type also allows other families' int
         if not addr.startswith("127."):
             return addr
     return "127.0.0.1"

@@ -24,12 +24,14 @@ from ._errors import FAILURES, call
 # generation of the heap it looks at. Weak-reference callbacks never wait for it (they may run inside it).
 _lock = threading.Lock()
 _finalized = 0  # finalizes so far: the generation of the views made now
-_roots: dict = {}  # id(weakref) -> (generation, weakref to the root of some views)
-_handed: dict = {}  # id(weakref) -> (address, nbytes, weakref to a memoryview shmem.buffer returned)
+# id(weakref) -> (generation, weakref to the root of some views)
+_roots: dict[int, tuple[int, weakref.ref[Any]]] = {}
+# id(weakref) -> (address, nbytes, weakref to a memoryview shmem.buffer returned)
+_handed: dict[int, tuple[int, int, weakref.ref[memoryview]]] = {}
 _retired = False  # the runtime may hold retired ranges that views of past generations still use
 
 
-def _forget_root(ref: weakref.ref) -> None:
+def _forget_root(ref: weakref.ref[Any]) -> None:
     try:
         _roots.pop(id(ref), None)
         # A chance to release the ranges early; never waits, so it cannot deadlock inside a locked section.
@@ -42,7 +44,7 @@ def _forget_root(ref: weakref.ref) -> None:
         pass
 
 
-def _forget_handed(ref: weakref.ref) -> None:
+def _forget_handed(ref: weakref.ref[memoryview]) -> None:
     try:
         _handed.pop(id(ref), None)
     except Exception:  # noqa: BLE001, S110 - likewise
@@ -95,7 +97,7 @@ def finalize(fn: Any) -> Any:
             _release_if_unused()
 
 
-def revoke(refs: list) -> None:
+def revoke(refs: list[weakref.ref[memoryview]]) -> None:
     """Releases the memoryviews behind refs, so that using one raises ValueError."""
     for ref in refs:
         mv = ref()
@@ -106,7 +108,7 @@ def revoke(refs: list) -> None:
                 pass
 
 
-def views_of_block(addr: int) -> list:
+def views_of_block(addr: int) -> list[weakref.ref[memoryview]]:
     """The memoryviews shmem.buffer made that lie inside the live block at addr or a peer's copy of it: what
     shmem_free(addr) revokes once it succeeds."""
     if not _handed or not isinstance(addr, int) or addr <= 0:

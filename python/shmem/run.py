@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
-if __package__:
+if TYPE_CHECKING or __package__:  # the type checker sees the package, where the module is found
     from ._launch_env import format_ip_port, parse_ip_port
 else:  # run as a file: python .../shmem/run.py
-    from _launch_env import format_ip_port, parse_ip_port  # type: ignore[no-redef]
+    from _launch_env import format_ip_port, parse_ip_port
 
 PROG = "shmemrun"
 

@@ -57,14 +57,14 @@ class Buffer:
             instance_id = owner.instance_id
         elif not owned and instance_id is not None:
             raise ValueError("An external Buffer cannot declare an allocation instance")
-        self.addr = addr
-        self.length = length
+        self.addr: int = addr
+        self.length: int = length
         self.mem_type = mem_type
         self._owned = owned
         self._release_called = False
         self._owner = owner
         self._instance_id = instance_id
-        self._epoch = owner._epoch if owner is not None else _state.epoch
+        self._epoch: int = owner._epoch if owner is not None else _state.epoch
 
     @classmethod
     def _owning(cls, addr: int, length: int, mem_type: MemType, instance_id: int) -> Buffer:
@@ -126,10 +126,10 @@ class Buffer:
         view.release()
 
     @property
-    def __array_interface__(self) -> dict:
+    def __array_interface__(self) -> dict[str, Any]:
         return {"shape": (self.length,), "typestr": "|u1", "data": (self._address_checked(), False), "version": 3}
 
-    def __dlpack_device__(self) -> tuple:
+    def __dlpack_device__(self) -> tuple[int, int]:
         return (_KDLCPU, 0)
 
     def __dlpack__(self, stream: Any = None, max_version: Any = None, dl_device: Any = None,

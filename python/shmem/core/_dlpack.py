@@ -49,7 +49,7 @@ _NAME = b"dltensor"
 _NAME_V = b"dltensor_versioned"
 
 # address of a live DLManagedTensor -> what it keeps alive (the struct, its shape, the owner of the memory)
-_live: dict = {}
+_live: dict[int | None, tuple[Any, Any, Any]] = {}
 
 
 def _delete(managed: Any) -> None:

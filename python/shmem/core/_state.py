@@ -12,7 +12,7 @@ epoch = 0
 _lock = threading.Lock()
 # stream handle -> objects that queued operations of that stream use: LocalBuffer exports (released) or Buffers
 # (kept alive), until a synchronize of the stream has seen those operations run.
-_lent: dict = {}
+_lent: dict[int, list[object]] = {}
 
 
 def lend(stream: int, obj: object) -> None:
@@ -25,7 +25,7 @@ def lent_count(stream: int) -> int:
         return len(_lent.get(stream, ()))
 
 
-def snapshot() -> dict:
+def snapshot() -> dict[int, int]:
     with _lock:
         return {h: len(v) for h, v in _lent.items()}
 

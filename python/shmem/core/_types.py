@@ -64,14 +64,14 @@ class ProfData:
 
     __slots__ = ("pe_id", "ccount", "cycles", "bytes", "kinds")
 
-    def __init__(self, pe_id: int, kinds: list) -> None:
+    def __init__(self, pe_id: int, kinds: list[str]) -> None:
         self.pe_id = pe_id
         self.kinds = kinds
         self.ccount = [[0] * PROF_COLUMNS for _ in range(PROF_ROWS)]
         self.cycles = [[0] * PROF_COLUMNS for _ in range(PROF_ROWS)]
         self.bytes = [[0] * PROF_COLUMNS for _ in range(PROF_ROWS)]
 
-    def rows(self) -> list:
+    def rows(self) -> list[tuple[str, int, int, int, int]]:
         """The non-zero cells as (kind name, pe, calls, bytes, nanoseconds)."""
         out = []
         for k in range(PROF_ROWS):

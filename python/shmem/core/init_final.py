@@ -24,7 +24,7 @@ class UniqueID(bytes):
     """The bytes get_unique_id returns: where PE 0 serves the rendezvous. Picklable; plain bytes work too."""
 
     @classmethod
-    def from_bytes(cls, data: Any) -> UniqueID:  # type: ignore[override]
+    def from_bytes(cls, data: Any) -> UniqueID:
         return cls(bytes(data))
 
 

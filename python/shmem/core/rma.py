@@ -3,6 +3,8 @@ and quiet."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .._core import raw
 from .._errors import FAILURES, from_runtime
 from . import _state
@@ -59,9 +61,9 @@ def _validate_comparison(op: object) -> CmpOp:
     return op
 
 
-def _queue(fn: object, stream: int, keep: tuple, *args: object) -> None:
+def _queue(fn: Callable[..., object], stream: int, keep: tuple[object, ...], *args: object) -> None:
     try:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
     except FAILURES as exc:
         raise from_runtime(exc) from None
     for obj in keep:

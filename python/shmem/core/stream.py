@@ -31,7 +31,7 @@ def _drain() -> None:
         pass
 
 
-def _release(handle: int, counts: dict) -> None:
+def _release(handle: int, counts: dict[int, int]) -> None:
     for h, n in counts.items():
         if handle < 0 or h == handle:
             _state.release(h, n)
