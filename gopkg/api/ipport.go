@@ -51,7 +51,7 @@ func ParseIPPort(ipPort string) (string, error) {
 	if err != nil || p < minPort || p > maxPort {
 		return bad("has a port outside 1025..65535")
 	}
-	return net.JoinHostPort(host, port), nil
+	return net.JoinHostPort(host, strconv.Itoa(p)), nil // "08666" is 8666, as in Python's parser
 }
 
 // CheckIPPort is ParseIPPort for shmem_set_attributes: the error only.
