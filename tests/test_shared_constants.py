@@ -11,7 +11,6 @@ import json
 import random
 
 import pytest
-
 import shmem
 import shmem.core._types as core_types
 import shmem.core.utils as core_utils
