@@ -494,36 +494,39 @@ def test_fence_orders_a_big_put_before_the_flag_that_announces_it(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_long_transfers_release_the_gil(engine):
-    """Another Python thread keeps running while a 128 MiB put copies (spec: long calls release the GIL): the
-    longest pause of a spinning thread during the call stays well below the call's duration."""
+    """Another Python thread runs while a 128 MiB put copies (spec: long calls release the GIL). With a switch
+    interval of an hour, the main thread gives the GIL up only where it blocks: a tick of the other thread stamped
+    between the main thread's two clock reads around the put proves that the put let go of the GIL. Seen
+    through the order of events, not a duration."""
     results = run(1, f"""
-        import threading
+        import sys, threading
         N = 128 << 20
         init("{engine}", N + (1 << 20))
         dst = shmem.shmem_malloc(N)
         src = np.ones(N, np.uint8)
         shmem.shmem_putmem(dst, src.ctypes.data, N, 0)        # touch every page first
+        sys.setswitchinterval(3600)
         stop, ticks = threading.Event(), []
         def spin():
             while not stop.is_set():
                 ticks.append(time.perf_counter())
+                time.sleep(0.0005)  # lets the main thread take the GIL back: with no forced switches, it could starve
         t = threading.Thread(target=spin)
         t.start()
         time.sleep(0.05)
-        windows = []
+        inside = []
         for _ in range(5):
             t0 = time.perf_counter()
             shmem.shmem_putmem(dst, src.ctypes.data, N, 0)
             t1 = time.perf_counter()
-            points = [t0] + [x for x in ticks[-500000:] if t0 < x < t1] + [t1]
-            windows.append([t1 - t0, max(b - a for a, b in zip(points, points[1:]))])
+            inside.append(sum(1 for x in ticks[-100000:] if t0 < x < t1))
         stop.set()
         t.join()
         shmem.shmem_finialize()
-        report(windows)
+        report(inside)
     """)
-    windows = results[0].report
-    assert min(gap / took for took, gap in windows) < 0.5, windows
+    inside = results[0].report
+    assert max(inside) > 0, inside
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None,
