@@ -124,6 +124,30 @@ def ping_pong(shmem, me: int, sig: int, dst: int, src: int, rounds: int, repeats
     return figures
 
 
+def sleeper_wakeup(shmem, me: int, sig: int, slot: int, rounds: int) -> list[float]:
+    """Wake-up latency (ns) of a PE asleep on the futex, one figure per round (tests check that the wake happens,
+    this measures how soon). PE 0 sets PE 1's signal word long after PE 1 went to sleep on it; PE 1 stamps the
+    time it returned (CLOCK_MONOTONIC: one clock for the processes of a host) and puts the stamp into PE 0's slot
+    with a signal back."""
+    eq = shmem.SHMEM_CMP_EQ
+    woke = ctypes.c_int64.from_address(slot)
+    stamp = ctypes.c_int64()
+    figures = []
+    shmem.shmem_barrier_all()
+    for k in range(1, rounds + 1):
+        if me == 0:
+            time.sleep(0.1)  # PE 1 has long been asleep on the futex
+            t0 = time.monotonic_ns()
+            shmem.shmem_putmem_signal(slot, b"", 0, sig, k, 0, 1)
+            shmem.shmem_signal_wait_until(sig, eq, k)  # PE 1's stamp arrived with this signal
+            figures.append(float(woke.value - t0))
+        else:
+            shmem.shmem_signal_wait_until(sig, eq, k)
+            stamp.value = time.monotonic_ns()
+            shmem.shmem_putmem_signal(slot, ctypes.addressof(stamp), 8, sig, k, 0, 0)
+    return figures
+
+
 def measure(shmem, args: argparse.Namespace) -> dict | None:
     shmem.init(mem_size=1 << 20)
     me = shmem.my_pe()
@@ -132,6 +156,8 @@ def measure(shmem, args: argparse.Namespace) -> dict | None:
     exe = build_c() if me == 0 else None  # meanwhile PE 1 waits in the first barrier
     sig, dst, src, counter = (shmem.shmem_malloc(64) for _ in range(4))
     results = {"pingpong_ns": ping_pong(shmem, me, sig, dst, src, args.rounds, args.repeats)}
+    wake_sig, wake_slot = shmem.shmem_malloc(64), shmem.shmem_malloc(64)
+    results["sleeper_wakeup_ns"] = sleeper_wakeup(shmem, me, wake_sig, wake_slot, 7)
     if me == 0:
         reps, calls = args.repeats, args.calls
         results["fetch_add_peer_ns"] = per_call_ns(shmem.shmem_int64_atomic_fetch_add, (counter, 1, 1), calls, reps)
@@ -150,7 +176,7 @@ def measure(shmem, args: argparse.Namespace) -> dict | None:
         results["signal_fetch_ns"] = per_call_ns(shmem.shmem_signal_fetch, (sig,), calls, reps)
         results["c"] = run_c(exe, args.rounds, args.repeats, args.calls)
     shmem.shmem_barrier_all()  # PE 1 sleeps here while PE 0 measures
-    for block in (sig, dst, src, counter):
+    for block in (sig, dst, src, counter, wake_sig, wake_slot):
         shmem.shmem_free(block)
     shmem.shmem_finialize()
     return results if me == 0 else None
@@ -185,6 +211,8 @@ def report(r: dict) -> list[str]:
         f"| int64 fetch_add on the peer, per call | {fmt(r['fetch_add_peer_ns'])} "
         f"| {c_fig('fetch_add_ns')} (atomic_fetch_add on a shared word) "
         f"| {ratio(r['fetch_add_peer_ns'], 'fetch_add_ns')} |",
+        f"| wake-up of a PE asleep on the futex: from putmem_signal to its return from signal_wait_until "
+        f"| {fmt(r['sleeper_wakeup_ns'])} | | |",
         "", "What one hop is made of (Python calls, no waiting):", "",
         "| call | ns |", "|---|---:|",
         f"| putmem_signal 8 B to the peer, int address src | {fmt(r['put_signal_ns'])} |",

@@ -409,7 +409,9 @@ def test_compare_swap_lock_makes_a_plain_read_modify_write_exact():
 
 
 def test_atomic_writes_wake_a_sleeping_signal_waiter():
-    # A signal word is a 32-bit integer: atomics from a peer change it, and must wake a PE asleep on it.
+    # A signal word is a 32-bit integer: atomics from a peer change it, and a PE asleep on it sees each value. That
+    # the write's futex wake (not the sleeper's periodic re-check) ends the wait is counted in Go
+    # (gopkg/internal/signal TestEveryWriteWakesSleepers); wake-up latency is measured in bench/, not asserted here.
     results = run(2, """
         init()
         sig = shmem.shmem_malloc(64)
@@ -423,20 +425,17 @@ def test_atomic_writes_wake_a_sleeping_signal_waiter():
                  lambda: shmem.shmem_uint32_atomic_inc(sig, 0)]
         for i, step in enumerate(steps, 1):
             if RANK == 0:
-                got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, i)
-                out.append([got, time.monotonic()])
+                out.append(shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, i))
             else:
-                time.sleep(0.1)
-                out.append(time.monotonic())
-                step()
+                time.sleep(0.1)  # lets PE 0 fall asleep: not a bound on anything
+                out.append(step())
         shmem.shmem_barrier_all()
         shmem.shmem_finialize()
         report(out)
     """, timeout=40)
-    woken, written = results[0].report, results[1].report
-    assert [got for got, _ in woken] == [1, 2, 3, 4, 5, 6]
-    delays = sorted(t - w for (_, t), w in zip(woken, written, strict=True))
-    assert delays[len(delays) // 2] < 0.03, f"wake-up latencies {[round(d * 1e3, 1) for d in delays]} ms"
+    woken, returned = results[0].report, results[1].report
+    assert woken == [1, 2, 3, 4, 5, 6]
+    assert returned == [None, None, 2, 3, 4, None]
 
 
 def test_model_is_sound():

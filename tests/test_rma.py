@@ -352,45 +352,46 @@ def test_python_threads_put_concurrently_into_disjoint_regions(engine):
 
 @pytest.mark.parametrize(("engine", "how"), [("SDMA", "attr"), ("SDMA", "setter"), ("MTE", "setter")])
 def test_sdma_nbi_overlaps_with_python_and_quiet_completes(engine, how):
-    """A 64 MiB putmem_nbi under SDMA returns long before a blocking putmem of the same size would; the copy
-    progresses while Python runs (seen through the peer's mapped heap before any quiet); quiet completes it.
-    Under MTE the nbi call does the copy itself: it takes as long as the blocking one."""
+    """A 64 MiB putmem_nbi under SDMA returns before its copy is done: right after the call the end of the peer's
+    buffer (seen through its mapped heap) still holds old bytes; the copy then progresses while Python runs,
+    before any quiet; quiet completes it. Under MTE the nbi call does the copy itself: every time, the peer holds
+    all of it when the call returns. Observed through the data, not a clock (issue 11: no test times speed)."""
     results = run(2, f"""
         N = 64 << 20
+        ATTEMPTS = 5
         init("{engine}", N + (1 << 20), how="{how}")
         dst = shmem.shmem_malloc(N)
         out = None
         if RANK == 0:
-            src = np.zeros(N, np.uint8)
-            blocking = []
-            for k in range(3):          # also touches every page of both sides first
-                src[::4096] = k
-                t0 = time.perf_counter()
-                shmem.shmem_putmem(dst, src.ctypes.data, N, 1)
-                blocking.append(time.perf_counter() - t0)
-            src[:] = stream(0, N)
             remote = np.frombuffer(shmem.buffer(shmem.shmem_ptr(dst, 1), N), np.uint8)
-            t0 = time.perf_counter()
-            shmem.shmem_putmem_nbi(dst, src.ctypes.data, N, 1)
-            returned = time.perf_counter() - t0
-            work, deadline = 0, time.monotonic() + 10
-            while not (np.array_equal(remote[-4096:], src[-4096:]) and np.array_equal(remote[:4096], src[:4096])):
-                work += 1
-                assert time.monotonic() < deadline, "the copy made no progress without quiet"
-            shmem.shmem_quiet()
-            out = [returned, min(blocking), work, bool(np.array_equal(remote, src))]
+            pending, work, equal = 0, 0, True
+            for k in range(ATTEMPTS):
+                src = stream(k, N).copy()
+                shmem.shmem_putmem_nbi(dst, src.ctypes.data, N, 1)
+                # One byte per page (16 Ki random bytes): any old one means the call returned before its copy was
+                # done (the peer's bytes only ever move towards src).
+                pending += not np.array_equal(remote[::4096], src[::4096])
+                deadline = time.monotonic() + 60  # guards against a hang only
+                while not (np.array_equal(remote[-4096:], src[-4096:]) and np.array_equal(remote[:4096], src[:4096])):
+                    work += 1
+                    assert time.monotonic() < deadline, "the copy made no progress without quiet"
+                shmem.shmem_quiet()
+                equal = equal and bool(np.array_equal(remote, src))
+            out = [pending, work, equal, ATTEMPTS]
         shmem.shmem_barrier_all()
         if RANK == 1:
-            out = bool(np.array_equal(np.frombuffer(shmem.buffer(dst, N), np.uint8), stream(0, N)))
+            out = bool(np.array_equal(np.frombuffer(shmem.buffer(dst, N), np.uint8), stream(4, N)))
         shmem.shmem_finialize()
         report(out)
     """)
-    returned, blocking, work, equal = results[0].report
+    pending, work, equal, attempts = results[0].report
     assert equal and results[1].report is True
     if engine == "SDMA":
-        assert returned < blocking / 4, (returned, blocking)
+        # To hide, the copy of 64 MiB would have to finish between the call's return and the next line of Python,
+        # five times in a row.
+        assert pending >= 1, (pending, attempts)
     else:
-        assert returned > blocking / 3, (returned, blocking)
+        assert pending == 0 and work == 0, (pending, work)
 
 
 def test_chunk_size_from_mte_set_ub_params_is_in_effect_on_the_copy_engine():
@@ -493,36 +494,39 @@ def test_fence_orders_a_big_put_before_the_flag_that_announces_it(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_long_transfers_release_the_gil(engine):
-    """Another Python thread keeps running while a 128 MiB put copies (spec: long calls release the GIL): the
-    longest pause of a spinning thread during the call stays well below the call's duration."""
+    """Another Python thread runs while a 128 MiB put copies (spec: long calls release the GIL). With a switch
+    interval of an hour, the main thread gives the GIL up only where it blocks: a tick of the other thread stamped
+    between the main thread's two clock reads around the put proves that the put let go of the GIL. Seen
+    through the order of events, not a duration."""
     results = run(1, f"""
-        import threading
+        import sys, threading
         N = 128 << 20
         init("{engine}", N + (1 << 20))
         dst = shmem.shmem_malloc(N)
         src = np.ones(N, np.uint8)
         shmem.shmem_putmem(dst, src.ctypes.data, N, 0)        # touch every page first
+        sys.setswitchinterval(3600)
         stop, ticks = threading.Event(), []
         def spin():
             while not stop.is_set():
                 ticks.append(time.perf_counter())
+                time.sleep(0.0005)  # lets the main thread take the GIL back: with no forced switches, it could starve
         t = threading.Thread(target=spin)
         t.start()
         time.sleep(0.05)
-        windows = []
+        inside = []
         for _ in range(5):
             t0 = time.perf_counter()
             shmem.shmem_putmem(dst, src.ctypes.data, N, 0)
             t1 = time.perf_counter()
-            points = [t0] + [x for x in ticks[-500000:] if t0 < x < t1] + [t1]
-            windows.append([t1 - t0, max(b - a for a, b in zip(points, points[1:]))])
+            inside.append(sum(1 for x in ticks[-100000:] if t0 < x < t1))
         stop.set()
         t.join()
         shmem.shmem_finialize()
-        report(windows)
+        report(inside)
     """)
-    windows = results[0].report
-    assert min(gap / took for took, gap in windows) < 0.5, windows
+    inside = results[0].report
+    assert max(inside) > 0, inside
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None,

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/native"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,10 +25,21 @@ func TestParseIPPort(t *testing.T) {
 		assert.Equal(t, want, got)
 	}
 	for _, bad := range []string{"", "127.0.0.1:8666", "udp://1.2.3.4:5000", "tcp://1.2.3.4", "tcp://1.2.3.4:1024",
-		"tcp://1.2.3.4:65536", "tcp://:8666", "tcp6://::1:8666", "tcp://[::1]:8666", "tcp://h:p0rt", "tcp6://[::1]"} {
+		"tcp://1.2.3.4:65536", "tcp://:8666", "tcp6://::1:8666", "tcp://[::1]:8666", "tcp://h:p0rt", "tcp6://[::1]", "tcp://h:+8666", "tcp://h:-0"} {
 		_, err := ParseIPPort(bad)
 		assert.Equal(t, errcode.InvalidValue, errcode.CodeOf(err), bad)
 	}
+}
+
+func TestSharedConstants(t *testing.T) {
+	text, err := SharedConstants()
+	require.NoError(t, err)
+	var got map[string]int64
+	require.NoError(t, json.Unmarshal([]byte(text), &got))
+	assert.Len(t, got, len(sharedConstants))
+	assert.Equal(t, int64(errcode.NotSupported), got["errcode.NotSupported"])
+	assert.Equal(t, int64(-99), got["errcode.Interrupted"])
+	assert.Equal(t, int64(job.EngineUDMA), got["engine.UDMA"])
 }
 
 func TestCallsBeforeInit(t *testing.T) {

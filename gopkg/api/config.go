@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 )
 
@@ -71,9 +72,9 @@ var pendingLanes atomic.Int64
 func SetQpNum(engineType, qpNum int64) (code int) {
 	defer recoverCode(&code)
 	switch {
-	case engineType == 8:
+	case engineType == job.EngineUDMA:
 		return errcode.NotSupported
-	case engineType != 4:
+	case engineType != job.EngineROCE:
 		return errcode.InvalidValue
 	case qpNum < 1 || qpNum > netengine.MaxLanes:
 		return errcode.InvalidValue

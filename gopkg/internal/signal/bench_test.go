@@ -72,7 +72,7 @@ func BenchmarkFetchAdd64Contended(b *testing.B) {
 	r := newRegion(b)
 	w, a := wakeBlock(r), wordAt(r, counter64)
 	child := startChild(b, r, "hammer")
-	_, err := WaitUntil64(a, w, CmpGT, 0, childWait, nil) // the child is running
+	_, err := waitUntil64(a, w, CmpGT, 0, childWait) // the child is running
 	require.NoError(b, err)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,7 +2,7 @@ package signal
 
 import "time"
 
-// Comparison codes of WaitUntil32 and WaitUntil64 (SHMEM_CMP_EQ..SHMEM_CMP_LE).
+// Comparison codes of WaitUntil32 and Wait's callers (SHMEM_CMP_EQ..SHMEM_CMP_LE).
 const (
 	CmpEQ = 0
 	CmpNE = 1
@@ -12,7 +12,7 @@ const (
 	CmpLE = 5
 )
 
-// Signal operations of Update32 and Update64 (SHMEM_SIGNAL_SET, SHMEM_SIGNAL_ADD).
+// Signal operations of Update32 (SHMEM_SIGNAL_SET, SHMEM_SIGNAL_ADD).
 const (
 	SigSet = 0
 	SigAdd = 1

@@ -41,6 +41,21 @@ func startChild(t testing.TB, r *shmtest.Region, role string, args ...int) *shmt
 
 func waitChild(t testing.TB, c *shmtest.Child) string { return shmtest.WaitT(t, c) }
 
+// waitUntil64 waits on a 64-bit word through Wait, as the p2p waits do (the
+// runtime itself has no 64-bit WaitUntil).
+func waitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Duration) (int64, error) {
+	ok, err := predicate(cmp, value)
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckAligned64(addr); err != nil {
+		return 0, err
+	}
+	var v int64
+	err = Wait(waiters, func() bool { v = Fetch64(addr); return ok(v) }, timeout, nil)
+	return v, err
+}
+
 // TestHelperProcess is the body of the child processes; in a normal test
 // run it does nothing.
 func TestHelperProcess(t *testing.T) { shmtest.Serve(t, childRoles) }

@@ -19,17 +19,6 @@ func Update32(addr, waiters uintptr, op int, value int32) error {
 	return errcode.New(errcode.InvalidParam, "unknown signal operation %d (want %d or %d)", op, SigSet, SigAdd)
 }
 
-// Update64 is Update32 for a 64-bit signal word.
-func Update64(addr, waiters uintptr, op int, value int64) error {
-	switch op {
-	case SigSet:
-		return Set64(addr, waiters, value)
-	case SigAdd:
-		return Add64(addr, waiters, value)
-	}
-	return errcode.New(errcode.InvalidParam, "unknown signal operation %d (want %d or %d)", op, SigSet, SigAdd)
-}
-
 // Fetch32 atomically loads the 32-bit word at addr. addr must be a mapped,
 // 4-byte aligned address (see CheckAligned32); callers validate it.
 func Fetch32(addr uintptr) int32 { return atomic.LoadInt32(ptr32(addr)) }

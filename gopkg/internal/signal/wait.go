@@ -34,28 +34,6 @@ func WaitUntil32(addr, waiters uintptr, cmp int, value int32, timeout time.Durat
 	return v, err
 }
 
-// WaitUntil64 is WaitUntil32 for a 64-bit word.
-func WaitUntil64(addr, waiters uintptr, cmp int, value int64, timeout time.Duration, mark *interrupt.Mark) (int64, error) {
-	p, err := words64(addr, waiters)
-	if err != nil {
-		return 0, err
-	}
-	if cmp < CmpEQ || cmp > CmpLE {
-		_, err := predicate(cmp, value)
-		return 0, err
-	}
-	if v := atomic.LoadInt64(p); holds(cmp, v, value) {
-		return v, nil // no closure built: a satisfied wait allocates nothing
-	}
-	ok, _ := predicate(cmp, value)
-	var v int64
-	err = Wait(waiters, func() bool { v = atomic.LoadInt64(p); return ok(v) }, timeout, mark)
-	if errcode.CodeOf(err) == errcode.TimeoutError {
-		err = errcode.New(errcode.TimeoutError, "wait timed out after %v (last value %d)", timeout, v)
-	}
-	return v, err
-}
-
 // The awake budgets of Wait; tests set them to 0 to drive every wait
 // through the futex and so stress the wake protocol.
 var spinBudget, yieldBudget = spinIterations, yieldIterations

@@ -30,7 +30,7 @@ func TestWaitUntilComparisons(t *testing.T) {
 		require.NoError(t, Set32(a32, w, int32(c.word)))
 		require.NoError(t, Set64(a64, w, c.word<<33))
 		v32, err32 := WaitUntil32(a32, w, c.cmp, int32(c.value), time.Millisecond, nil)
-		v64, err64 := WaitUntil64(a64, w, c.cmp, c.value<<33, time.Millisecond, nil)
+		v64, err64 := waitUntil64(a64, w, c.cmp, c.value<<33, time.Millisecond)
 		assert.Equal(t, int32(c.word), v32, "%+v", c)
 		assert.Equal(t, c.word<<33, v64, "%+v", c)
 		if c.holds {
@@ -50,12 +50,8 @@ func TestWaitUntilRejectsBadArguments(t *testing.T) {
 	for _, cmp := range []int{-1, 6, 100} {
 		_, err := WaitUntil32(a, w, cmp, 0, 0, nil)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "cmp %d", cmp)
-		_, err = WaitUntil64(a, w, cmp, 0, 0, nil)
-		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "cmp %d", cmp)
 	}
 	_, err := WaitUntil32(a, w, CmpEQ, 1, -time.Second, nil)
-	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
-	_, err = WaitUntil64(a, w, CmpEQ, 1, -time.Second, nil)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
 }
 
@@ -67,7 +63,7 @@ func TestWaitTimeoutIsHonoured(t *testing.T) {
 	assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(err))
 	assert.Equal(t, int32(0), v)
 	assert.GreaterOrEqual(t, elapsed, 100*time.Millisecond)
-	assert.Less(t, elapsed, 2*time.Second)
+	assert.Less(t, elapsed, 20*time.Second, "guards against a hang only")
 }
 
 // A waiter asleep in the kernel is woken by a writer in another goroutine.
@@ -80,10 +76,14 @@ func TestWaitUntilWakesOnUpdate(t *testing.T) {
 			v, err := WaitUntil32(a32, w, CmpGE, 7, 10*time.Second, nil)
 			return int64(v), err
 		})
-		got64 := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpGE, 7, 10*time.Second, nil) })
+		got64 := waitInBackground(func() (int64, error) { return waitUntil64(a64, w, CmpGE, 7, 10*time.Second) })
 		requireAsleep(t, w, 2)
 		require.NoError(t, Update32(a32, w, op, 7))
-		require.NoError(t, Update64(a64, w, op, 7))
+		if op == SigSet {
+			require.NoError(t, Set64(a64, w, 7))
+		} else {
+			require.NoError(t, Add64(a64, w, 7))
+		}
 		requireWoken(t, got32, 7)
 		requireWoken(t, got64, 7)
 	}

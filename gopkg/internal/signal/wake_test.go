@@ -25,7 +25,7 @@ func TestWritesWithoutSleepersStayOutOfTheKernel(t *testing.T) {
 func TestWritesWithSleepersWake(t *testing.T) {
 	r := newRegion(t)
 	w, a32, a64 := wakeBlock(r), wordAt(r, 0), wordAt(r, 1)
-	done := waitInBackground(func() (int64, error) { return WaitUntil64(a64, w, CmpEQ, 1, 10*time.Second, nil) })
+	done := waitInBackground(func() (int64, error) { return waitUntil64(a64, w, CmpEQ, 1, 10*time.Second) })
 	requireAsleep(t, w, 1)
 
 	before := wakeCalls.Load()
@@ -67,11 +67,11 @@ func TestBroadcastToManyWaitersInProcess(t *testing.T) {
 			for k := int64(1); k <= rounds; k++ {
 				var err error
 				if wide {
-					_, err = WaitUntil64(a64, w, CmpGE, k, 10*time.Second, nil)
+					_, err = waitUntil64(a64, w, CmpGE, k, 10*time.Second)
 				} else {
 					_, err = WaitUntil32(a32, w, CmpGE, int32(k), 10*time.Second, nil)
 				}
-				if !assert.NoError(t, err, "round %d", k) || !assert.NoError(t, Inc32(ack, w)) {
+				if !assert.NoError(t, err, "round %d", k) || !assert.NoError(t, Add32(ack, w, 1)) {
 					return
 				}
 			}
