@@ -28,14 +28,7 @@ func SetMteConfig(offset, ubSize, syncID int64) (code int) {
 // of the copy engine (SDMA) only.
 func SetSdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
-	if ubSize <= 0 || offset < 0 || syncID < 0 {
-		return errcode.InvalidValue
-	}
-	j := current.Load()
-	if j == nil {
-		return errcode.NotInited
-	}
-	return errcode.CodeOf(j.SetLocalChunkSize(uintptr(ubSize)))
+	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetLocalChunkSize)
 }
 
 // SetRdmaConfig is aclshmemx_set_rdma_config: ub_size becomes the frame size
@@ -43,6 +36,12 @@ func SetSdmaConfig(offset, ubSize, syncID int64) (code int) {
 // NotSupported when no PE is reached through the network.
 func SetRdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
+	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetNetChunkSize)
+}
+
+// setPieceSize checks a config call's arguments and gives ub_size to the
+// running job's engine through set.
+func setPieceSize(offset, ubSize, syncID int64, set func(*job.Job, uintptr) error) int {
 	if ubSize <= 0 || offset < 0 || syncID < 0 {
 		return errcode.InvalidValue
 	}
@@ -50,7 +49,7 @@ func SetRdmaConfig(offset, ubSize, syncID int64) (code int) {
 	if j == nil {
 		return errcode.NotInited
 	}
-	return errcode.CodeOf(j.SetNetChunkSize(uintptr(ubSize)))
+	return errcode.CodeOf(set(j, uintptr(ubSize)))
 }
 
 // SetUdmaConfig is aclshmemx_set_udma_config: there is no UDMA engine on a

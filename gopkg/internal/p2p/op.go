@@ -54,7 +54,7 @@ func (r *Request) Check() error {
 	if size == 0 {
 		return errcode.New(errcode.InvalidParam, "unknown variable type %d", r.Kind)
 	}
-	if err := checkCmp(r.Cmp); err != nil {
+	if err := signal.CheckCmp(r.Cmp); err != nil {
 		return err
 	}
 	if r.N < 0 {
@@ -115,7 +115,7 @@ func (s *set[T]) satisfied(i int) bool {
 	if s.values != nil {
 		target = s.values[i]
 	}
-	return holds(s.r.Cmp, load[T](s.r.Ivars+uintptr(i)*s.size), target)
+	return signal.Holds(s.r.Cmp, load[T](s.r.Ivars+uintptr(i)*s.size), target)
 }
 
 // all, any and some evaluate the set once; done says whether a wait for

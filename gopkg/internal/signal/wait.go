@@ -22,7 +22,7 @@ func WaitUntil32(addr, waiters uintptr, cmp int, value int32, timeout time.Durat
 		_, err := predicate(cmp, value)
 		return 0, err
 	}
-	if v := atomic.LoadInt32(p); holds(cmp, v, value) {
+	if v := atomic.LoadInt32(p); Holds(cmp, v, value) {
 		return v, nil // no closure built: a satisfied wait allocates nothing
 	}
 	ok, _ := predicate(cmp, value)

@@ -109,34 +109,17 @@ func runOp(op Op, cancelled func() bool) (err error) {
 // Sync (the number of failures is added when there were several), and the
 // stream's error state is cleared.
 func (s *Stream) Sync(timeout time.Duration) (finished bool, err error) {
+	if !s.Drain(timeout) {
+		return false, nil
+	}
 	s.mu.Lock()
-	target := s.issued
+	err, n := s.firstErr, s.failures
+	s.firstErr, s.failures = nil, 0
 	s.mu.Unlock()
-	var deadline <-chan time.Time
-	if timeout >= 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
+	if err != nil && n > 1 {
+		err = errcode.Wrap(errcode.InnerError, err, fmt.Sprintf("%d stream operations failed, the first", n))
 	}
-	for {
-		s.mu.Lock()
-		if s.done >= target {
-			err, n := s.firstErr, s.failures
-			s.firstErr, s.failures = nil, 0
-			s.mu.Unlock()
-			if err != nil && n > 1 {
-				err = errcode.Wrap(errcode.InnerError, err, fmt.Sprintf("%d stream operations failed, the first", n))
-			}
-			return true, err
-		}
-		progress := s.progress
-		s.mu.Unlock()
-		select {
-		case <-progress:
-		case <-deadline:
-			return false, nil
-		}
-	}
+	return true, err
 }
 
 // Drain waits up to timeout (negative: no limit) for every operation
