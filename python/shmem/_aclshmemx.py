@@ -8,7 +8,7 @@ from typing import Any
 
 from ._buffers import LocalBuffer
 from ._core import raw
-from ._errors import FAILURES, SHMEM_INVALID_VALUE, from_runtime
+from ._errors import FAILURES, SHMEM_INVALID_PARAM, SHMEM_INVALID_VALUE, ShmemError, from_runtime
 
 
 def _stream_handle(stream: Any) -> int:
@@ -82,7 +82,8 @@ def aclshmemx_barrier_on_stream(team: int, stream: Any = 0) -> None:
     from .core._types import team_is_active
 
     if not team_is_active(team):
-        raise ValueError(f"team {team!r} is not a currently active team")
+        # A ShmemError is a ValueError, as Ascend raises here, and carries the code.
+        raise ShmemError(SHMEM_INVALID_PARAM, f"team {team!r} is not a currently active team")
     handle = _stream_handle(stream)
     _on_stream(raw.api_BarrierOnStream, handle, team, handle)
 
@@ -169,7 +170,7 @@ def aclshmemx_instance_ctx_set(instance_id: int) -> int:
     """Makes instance_id current: 0, or -100 (SHMEM_NOT_SUPPORTED) for any instance but 0. ValueError for an id
     outside 0..254."""
     if not isinstance(instance_id, int) or isinstance(instance_id, bool) or not 0 <= instance_id < 255:
-        raise ValueError(f"instance_id must be an integer in range [0, 254], not {instance_id!r}")
+        raise ShmemError(SHMEM_INVALID_PARAM, f"instance_id must be an integer in range [0, 254], not {instance_id!r}")
     from .core import instance
 
     return instance._switch(instance_id)
