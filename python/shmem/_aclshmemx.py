@@ -3,6 +3,7 @@ int-address forms of what shmem.core offers on Buffers."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -62,13 +63,13 @@ def aclshmemx_getmem_on_stream(dst: Any, src: int, elem_size: int, pe: int, stre
 def aclshmemx_signal_op_on_stream(sig_addr: int, signal: int, sig_op: int, pe: int, stream: Any = 0) -> None:
     """Queues on stream a SET (0) or ADD (1) of signal to the 32-bit signal word sig_addr on pe."""
     handle = _stream_handle(stream)
-    _on_stream(raw.api_SignalOpOnStream, handle, sig_addr, signal, int(sig_op), pe, handle)
+    _on_stream(raw.api_SignalOpOnStream, handle, sig_addr, signal, operator.index(sig_op), pe, handle)
 
 
 def aclshmemx_signal_wait_until_on_stream(sig_addr: int, cmp: int, cmp_val: int, stream: Any = 0) -> None:
     """Queues on stream a wait until this PE's signal word sig_addr compares to cmp_val as cmp asks."""
     handle = _stream_handle(stream)
-    _on_stream(raw.api_SignalWaitUntilOnStream, handle, sig_addr, int(cmp), cmp_val, handle)
+    _on_stream(raw.api_SignalWaitUntilOnStream, handle, sig_addr, operator.index(cmp), cmp_val, handle)
 
 
 def aclshmemx_quiet_on_stream(stream: Any = 0) -> None:
@@ -108,7 +109,10 @@ def aclshmemx_get_heap_base(mem_type: int) -> int:
     is no such heap."""
     if not isinstance(mem_type, int) or isinstance(mem_type, bool):
         raise TypeError(f"mem_type must be a MemType, not {type(mem_type).__name__}")
-    return raw.api_HeapBase(int(mem_type))
+    try:
+        return raw.api_HeapBase(int(mem_type))
+    except FAILURES as exc:  # an int beyond 64 bits
+        raise from_runtime(exc) from None
 
 
 def _config(fn: Callable[[int, int, int], int], offset: int, ub_size: int, sync_id: int) -> int:
@@ -147,7 +151,7 @@ def aclshmemx_set_qp_num(engine_type: int, qp_num: int) -> int:
     for name, value in (("engine_type", engine_type), ("qp_num", qp_num)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not -(1 << 63) <= qp_num < 1 << 63:
+    if not (-(1 << 63) <= qp_num < 1 << 63 and -(1 << 63) <= engine_type < 1 << 63):
         return SHMEM_INVALID_VALUE
     return raw.api_SetQpNum(int(engine_type), qp_num)
 
