@@ -15,6 +15,12 @@ import (
 // reads every request and never answers: a hung process. Its connections
 // arrive on conns, so a test can drop them (the process dies).
 func silentPeer(t testing.TB, rank, size int) (addr string, conns <-chan net.Conn) {
+	return fakePeer(t, rank, size, true)
+}
+
+// fakePeer passes the handshake as PE rank of size and then, with drain,
+// reads and drops every request; without, it reads nothing at all.
+func fakePeer(t testing.TB, rank, size int, drain bool) (addr string, conns <-chan net.Conn) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ln.Close() })
@@ -32,7 +38,9 @@ func silentPeer(t testing.TB, rank, size int) (addr string, conns <-chan net.Con
 				continue
 			}
 			ch <- conn
-			go func() { _, _ = io.Copy(io.Discard, conn) }()
+			if drain {
+				go func() { _, _ = io.Copy(io.Discard, conn) }()
+			}
 		}
 	}()
 	return ln.Addr().String(), ch

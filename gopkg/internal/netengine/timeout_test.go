@@ -83,26 +83,7 @@ func TestFrozenPeerThatDoesNotReadTimesOutAWritingPut(t *testing.T) {
 
 // stalledPeer is silentPeer that, after the handshake, reads nothing at all.
 func stalledPeer(t testing.TB, rank, size int) (addr string, conns <-chan net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	ch := make(chan net.Conn, 4)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { _ = conn.Close() })
-			cfg := Config{Rank: rank, Size: size, Secret: testSecret}
-			if _, err := serverHandshake(conn, &cfg); err != nil {
-				_ = conn.Close()
-				continue
-			}
-			ch <- conn
-		}
-	}()
-	return ln.Addr().String(), ch
+	return fakePeer(t, rank, size, false)
 }
 
 // Quiet with an NBI put outstanding to a frozen peer fails with TimeoutError
