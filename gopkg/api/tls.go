@@ -7,6 +7,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/job"
+	"github.com/pyshmem/shmem/gopkg/internal/tlsconf"
 	"github.com/pyshmem/shmem/native"
 )
 
@@ -16,8 +17,8 @@ import (
 var tlsState struct {
 	mu      sync.Mutex
 	enabled bool
-	info    job.TLSInfo
-	key     *job.TLSKey
+	info    tlsconf.Info
+	key     *tlsconf.Key
 	// decryptFn is the decrypt handler's C function pointer for the next
 	// init only (0: none): the facade sets it right before Init, which takes
 	// it, so a pointer Python has since freed can never be called.
@@ -47,11 +48,11 @@ func SetConfStoreTLS(enable int, tlsInfo string) (_ int, err error) {
 		tlsState.enabled = false
 		return 0, nil
 	}
-	info, err := job.ParseTLSInfo(tlsInfo)
+	info, err := tlsconf.ParseInfo(tlsInfo)
 	if err != nil {
 		return 0, err
 	}
-	settings := job.TLSSettings{Info: info, Key: tlsState.key}
+	settings := tlsconf.Settings{Info: info, Key: tlsState.key}
 	if err := settings.Validate(); err != nil {
 		return 0, err
 	}
@@ -74,7 +75,7 @@ func SetConfStoreTLSKey(tlsPk, tlsPkPw string) (_ int, err error) {
 	}
 	tlsState.mu.Lock()
 	defer tlsState.mu.Unlock()
-	tlsState.key = &job.TLSKey{PEM: pk, PasswordCipher: strings.TrimSpace(tlsPkPw)}
+	tlsState.key = &tlsconf.Key{PEM: pk, PasswordCipher: strings.TrimSpace(tlsPkPw)}
 	return 0, nil
 }
 
@@ -84,7 +85,7 @@ func SetConfStoreTLSKey(tlsPk, tlsPkPw string) (_ int, err error) {
 func loadTLS() (*job.TLS, error) {
 	tlsState.mu.Lock()
 	enabled, decryptFn := tlsState.enabled, tlsState.decryptFn
-	settings := job.TLSSettings{Info: tlsState.info, Key: tlsState.key}
+	settings := tlsconf.Settings{Info: tlsState.info, Key: tlsState.key}
 	tlsState.decryptFn = 0
 	tlsState.mu.Unlock()
 	if !enabled {
@@ -100,5 +101,6 @@ func loadTLS() (*job.TLS, error) {
 			return plain, err
 		}
 	}
-	return job.LoadTLS(settings, decrypt)
+	conf, err := tlsconf.Load(settings, decrypt)
+	return (*job.TLS)(conf), err
 }

@@ -1,9 +1,11 @@
 package job
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/tlsconf"
 )
 
 // Engine values, as OpEngineType in the API.
@@ -41,6 +43,14 @@ type Options struct {
 	// on their own, through an abstract unix socket named from JobID.
 	LocalDiscovery bool
 }
+
+// TLS is the mutual-TLS configuration of both planes, built by package
+// tlsconf (the caller converts: (*job.TLS)(conf)); nil means plain TCP. Start
+// only hands its two halves to the rendezvous and the network engine.
+type TLS tlsconf.Config
+
+func (t *TLS) serverConfig() *tls.Config { return (*tlsconf.Config)(t).Server() }
+func (t *TLS) clientConfig() *tls.Config { return (*tlsconf.Config)(t).Client() }
 
 const defaultTimeout = 120 * time.Second
 

@@ -1,9 +1,9 @@
-package job
-
-// TLS for the rendezvous and the network engine's data connections
-// (set_conf_store_tls / set_conf_store_tls_key): the Ascend-style tls_info
-// string, loading the certificates and the (possibly encrypted) private key,
-// and the mutual-TLS configs both planes use.
+// Package tlsconf is the TLS configuration of the rendezvous and of the
+// network engine's data connections (set_conf_store_tls /
+// set_conf_store_tls_key): the Ascend-style tls_info string, loading the
+// certificates and the (possibly encrypted PKCS#8 or legacy PEM) private key,
+// and the mutual-TLS configs both planes use. It knows nothing of jobs:
+// package job hands the two configs to bootstrap and netengine.
 //
 // Trust model: every PE presents a certificate and verifies its peer's
 // against the configured CA(s) (and CRLs), in both directions. Host names are
@@ -11,6 +11,7 @@ package job
 // or a NAT, and per-PE certificates rarely carry those addresses. Being
 // signed by the job's CA is the identity; a certificate from another CA, an
 // expired or revoked one, or none at all is refused.
+package tlsconf
 
 import (
 	"bytes"
@@ -35,8 +36,8 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 )
 
-// TLSInfo is a parsed tls_info string: "key: value;" pairs.
-type TLSInfo struct {
+// Info is a parsed tls_info string: "key: value;" pairs.
+type Info struct {
 	CAPath   string   // tlsCaPath: the directory relative CAFiles (and CRL files without CRLPath) are read from
 	CAFiles  []string // tlsCaFile: comma-separated CA certificate files (PEM), required
 	CertFile string   // tlsCert: this PE's certificate (PEM, leaf first, intermediates may follow), required
@@ -46,31 +47,34 @@ type TLSInfo struct {
 	CRLFiles []string // tlsCrlFile: comma-separated CRLs (PEM or DER); a revoked peer is refused
 }
 
-// TLSKey is what set_conf_store_tls_key gives: it replaces tlsPk and tlsPkPwd.
-type TLSKey struct {
+// Key is what set_conf_store_tls_key gives: it replaces tlsPk and tlsPkPwd.
+type Key struct {
 	PEM            string // the private key as PEM text, or the path of a PEM file
 	PasswordCipher string // the password's cipher text ("" for a key that is not encrypted)
 }
 
-// TLSSettings are everything the next init needs to turn TLS on.
-type TLSSettings struct {
-	Info TLSInfo
-	Key  *TLSKey // nil: Info.KeyFile and Info.PwdFile
+// Settings are everything the next init needs to turn TLS on.
+type Settings struct {
+	Info Info
+	Key  *Key // nil: Info.KeyFile and Info.PwdFile
 }
 
-// TLS holds the configs of both planes. A nil *TLS means plain TCP.
-type TLS struct {
+// Config holds the configs of both planes. A nil *Config means plain TCP.
+type Config struct {
 	server, client *tls.Config
 }
 
-func (t *TLS) serverConfig() *tls.Config {
+// Server is the config of this PE's listening ends (the rendezvous rank 0
+// serves, the network engine's listener); nil for plain TCP.
+func (t *Config) Server() *tls.Config {
 	if t == nil {
 		return nil
 	}
 	return t.server
 }
 
-func (t *TLS) clientConfig() *tls.Config {
+// Client is the config of the connections this PE dials; nil for plain TCP.
+func (t *Config) Client() *tls.Config {
 	if t == nil {
 		return nil
 	}
@@ -82,11 +86,11 @@ func (t *TLS) clientConfig() *tls.Config {
 // with Ascend programs) and ignored.
 const tlsKeyPackagePath = "packagePath"
 
-// ParseTLSInfo parses "tlsCaPath: dir; tlsCaFile: a.pem,b.pem; tlsCert: ...;".
+// ParseInfo parses "tlsCaPath: dir; tlsCaFile: a.pem,b.pem; tlsCert: ...;".
 // Whitespace around keys and values is ignored, newlines included. Unknown,
 // repeated or empty keys are InvalidValue. Files are not opened here.
-func ParseTLSInfo(info string) (TLSInfo, error) {
-	var out TLSInfo
+func ParseInfo(info string) (Info, error) {
+	var out Info
 	seen := map[string]bool{}
 	for part := range strings.SplitSeq(info, ";") {
 		part = strings.TrimSpace(part)
@@ -140,7 +144,7 @@ func splitList(value string) []string {
 }
 
 // Validate reports a required setting that is missing (InvalidValue).
-func (s *TLSSettings) Validate() error {
+func (s *Settings) Validate() error {
 	missing := func(what string) error {
 		return errcode.New(errcode.InvalidValue, "tls_info: %s is required when TLS is enabled", what)
 	}
@@ -157,12 +161,12 @@ func (s *TLSSettings) Validate() error {
 	return nil
 }
 
-// LoadTLS reads the files s names, decrypts the private key when it is
+// Load reads the files s names, decrypts the private key when it is
 // encrypted and builds both configs. decrypt turns the password's cipher
 // text into the password; nil uses the text as it is (the Ascend library
 // does the same without a decrypt handler). decrypt runs on the caller's
 // goroutine and only when the key is encrypted. Errors are BootstrapError.
-func LoadTLS(s TLSSettings, decrypt func(cipher string) (string, error)) (*TLS, error) {
+func Load(s Settings, decrypt func(cipher string) (string, error)) (*Config, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -209,7 +213,7 @@ func LoadTLS(s TLSSettings, decrypt func(cipher string) (string, error)) (*TLS, 
 			return verifyPeer(cs.PeerCertificates, roots, crls, x509.ExtKeyUsageServerAuth)
 		},
 	}
-	return &TLS{server: server, client: client}, nil
+	return &Config{server: server, client: client}, nil
 }
 
 func tlsErr(format string, args ...any) error {
@@ -223,7 +227,7 @@ func inDir(dir, file string) string {
 	return filepath.Join(dir, file)
 }
 
-func loadCAs(info TLSInfo) (*x509.CertPool, error) {
+func loadCAs(info Info) (*x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	for _, f := range info.CAFiles {
 		path := inDir(info.CAPath, f)
@@ -238,7 +242,7 @@ func loadCAs(info TLSInfo) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func loadCRLs(info TLSInfo) ([]*x509.RevocationList, error) {
+func loadCRLs(info Info) ([]*x509.RevocationList, error) {
 	dir := info.CRLPath
 	if dir == "" {
 		dir = info.CAPath
@@ -323,7 +327,7 @@ func checkRevoked(chains [][]*x509.Certificate, crls []*x509.RevocationList) err
 
 // privateKeyPEM returns the key as unencrypted PEM, decrypting it with the
 // password when it is encrypted.
-func (s *TLSSettings) privateKeyPEM(decrypt func(string) (string, error)) ([]byte, error) {
+func (s *Settings) privateKeyPEM(decrypt func(string) (string, error)) ([]byte, error) {
 	var raw []byte
 	source := s.Info.KeyFile
 	switch {
@@ -361,7 +365,7 @@ func (s *TLSSettings) privateKeyPEM(decrypt func(string) (string, error)) ([]byt
 	return out, nil
 }
 
-func (s *TLSSettings) passwordCipher() (string, error) {
+func (s *Settings) passwordCipher() (string, error) {
 	if s.Key != nil {
 		if s.Key.PasswordCipher == "" {
 			return "", tlsErr("the private key is encrypted but set_conf_store_tls_key gave no password")
