@@ -18,12 +18,12 @@ type teamComm struct {
 // comm returns the view of team id, or InvalidParam when this PE is not a
 // member (a non-member cannot take part in the team's collectives).
 func (j *Job) comm(id int) (*teamComm, error) {
-	ts, ok := j.teamSync.get(id)
+	members, ok := j.teams.Members(id)
 	me := j.teams.MyPE(id)
 	if !ok || me < 0 {
 		return nil, errcode.New(errcode.InvalidParam, "team %d is not a team of this PE", id)
 	}
-	return &teamComm{j: j, id: id, members: ts.members, me: me}, nil
+	return &teamComm{j: j, id: id, members: members, me: me}, nil
 }
 
 func (c *teamComm) Size() int { return len(c.members) }

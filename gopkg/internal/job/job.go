@@ -15,7 +15,8 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
-	"github.com/pyshmem/shmem/gopkg/internal/team"
+	"github.com/pyshmem/shmem/gopkg/internal/symalloc"
+	"github.com/pyshmem/shmem/gopkg/internal/teamsync"
 )
 
 // Job is one initialised job. Its methods are safe for concurrent use.
@@ -34,16 +35,13 @@ type Job struct {
 	// allLocal: every PE is mapped here, so barriers can run in shared memory.
 	allLocal bool
 
-	allocMu   sync.Mutex
-	alloc     *heap.Allocator // the DEVICE_SIDE heap, at user offset 0
-	hostAlloc *heap.Allocator // the HOST_SIDE heap, offsets relative to regions.HostOffset; nil: none
-	regions   heap.Regions
+	regions heap.Regions
+	heaps   *symalloc.Heaps // malloc and free, agreed between the PEs
 
-	rma      engine.Transport
-	net      *netengine.Engine // nil when every PE is mapped here
-	secret   []byte
-	teams    *team.Table
-	teamSync teamState
+	rma    engine.Transport
+	net    *netengine.Engine // nil when every PE is mapped here
+	secret []byte
+	teams  *teamsync.Teams // the teams of this PE and their barriers
 
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
@@ -150,15 +148,11 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 	if err = j.mapPeers(tr); err != nil {
 		return nil, err
 	}
-	j.alloc = heap.NewAllocator(j.regions.DeviceSize)
-	if j.regions.HostSize > 0 {
-		j.hostAlloc = heap.NewAllocator(j.regions.HostSize)
-	}
+	j.heaps = symalloc.New(j.sess, opts.Rank, j.seg.UserBase(), j.regions, j.BarrierAll)
 	if err = j.startEngine(tr); err != nil {
 		return nil, err
 	}
-	j.teams = team.NewTable(opts.Size, opts.Rank)
-	j.initWorldTeam()
+	j.teams = j.newTeams()
 	j.info.Steps, j.info.InitMillis = tr.steps, tr.total()
 	tr.logf(LogInfo, "%s", j.info.Summary())
 	return j, nil

@@ -1,12 +1,4 @@
-package job
-
-import (
-	"github.com/pyshmem/shmem/gopkg/internal/barrier"
-	"github.com/pyshmem/shmem/gopkg/internal/heap"
-)
-
-// maxTeamSlots is how many barrier blocks fit in the sync area.
-var maxTeamSlots = int((heap.SyncAreaSize - barrierAreaOffset) / barrier.BlockSize)
+package teamsync
 
 // slotAllocator hands out the barrier blocks of this PE's sync area to the
 // teams it is the first member of. Freed slots go to the back of the queue,
