@@ -102,20 +102,28 @@ func (c call) describe() string {
 }
 
 // agree exchanges this PE's call with every PE and fails on all of them
-// when any PE's call is bad or differs from this one.
+// when any PE's call is bad or differs from this one. A bad argument is
+// reported before any difference, so that every PE, the one that passed it
+// too, names the same cause.
 func (h *Heaps) agree(mine call) error {
 	all, err := h.ex.Allgather("heap", nil, mine.encode())
 	if err != nil {
 		return errcode.Wrap(errcode.BootstrapError, err, "heap agreement")
 	}
+	calls := make([]call, len(all))
 	for pe, raw := range all {
-		other, ok := decodeCall(raw)
-		switch {
-		case !ok:
+		var ok bool
+		if calls[pe], ok = decodeCall(raw); !ok {
 			return errcode.New(errcode.InnerError, "PE %d sent an unreadable heap request", pe)
-		case other.bad != "":
+		}
+	}
+	for pe, other := range calls {
+		if other.bad != "" {
 			return errcode.New(errcode.InvalidParam, "PE %d: %s", pe, other.bad)
-		case other.kind != mine.kind || other.size != mine.size || other.align != mine.align || other.off != mine.off:
+		}
+	}
+	for pe, other := range calls {
+		if other.kind != mine.kind || other.size != mine.size || other.align != mine.align || other.off != mine.off {
 			return errcode.New(errcode.InvalidParam, "PEs made different calls: PE %d asked for %s, PE %d for %s",
 				h.rank, mine.describe(), pe, other.describe())
 		}
