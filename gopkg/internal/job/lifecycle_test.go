@@ -506,3 +506,13 @@ func TestALostPEIsRefusedEverywhere(t *testing.T) {
 		})
 	}
 }
+
+func TestHostIdentityNamesTheMemoryDomain(t *testing.T) {
+	t.Setenv("SHMEM_HOST_ID", "")
+	id := hostIdentity()
+	assert.Regexp(t, `^(boot:[0-9a-f-]+|host:)/?`+osHostname()+`$`, id, "the boot id tells machines apart")
+	t.Setenv("SHMEM_HOST_ID", "rack7")
+	assert.Equal(t, "env:rack7", hostIdentity(), "tests make one machine look like several hosts")
+	assert.Equal(t, "ok", outcome(nil))
+	assert.Equal(t, "shmem[-1]: bad", outcome(errcode.New(errcode.InvalidParam, "bad")))
+}
