@@ -33,9 +33,9 @@ def test_every_core_call(n, tmp_path):
         assert r["signal_op_wait"] == 12
         assert all(r["bad_team"]) and all(r["bad_args"])
         assert "-1" in r["bad_stream"] or "does not exist" in r["bad_stream"]
-        udma_rdma = r["config"][:2]
-        assert all(NOT_SUPPORTED in m for m in udma_rdma), udma_rdma
-        assert r["config"][3:] == [-1, -100, 0]  # qp_num after init: frozen
+        assert r["config"][0] == [1 << 16, 4096, 4096]  # SDMA's, then UDMA's size; RDMA's leaves it
+        assert all("ub_size" in m for m in r["config"][1:3]), r["config"]
+        assert r["config"][3:] == [-1, 0, 0]  # qp_num after init: frozen
         assert r["instances"][0] == 0 and NOT_SUPPORTED in r["instances"][1]
         assert r["instances"][3:5] == [-100, 0] and NOT_SUPPORTED in r["instances"][5]
         assert r["prof_off"] is True

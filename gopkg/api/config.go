@@ -32,8 +32,9 @@ func SetSdmaConfig(offset, ubSize, syncID int64) (code int) {
 }
 
 // SetRdmaConfig is aclshmemx_set_rdma_config: ub_size becomes the frame size
-// in which the network engine (ROCE here) sends large transfers.
-// NotSupported when no PE is reached through the network.
+// in which the network engine (ROCE here) sends large transfers. A job with
+// no PE behind the network keeps it, as Ascend keeps an RDMA configuration
+// whether or not RDMA carries anything (EngineChunk(1) reports it).
 func SetRdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
 	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetNetChunkSize)
@@ -52,11 +53,12 @@ func setPieceSize(offset, ubSize, syncID int64, set func(*job.Job, uintptr) erro
 	return errcode.CodeOf(set(j, uintptr(ubSize)))
 }
 
-// SetUdmaConfig is aclshmemx_set_udma_config: there is no UDMA engine on a
-// host, so NotSupported.
+// SetUdmaConfig is aclshmemx_set_udma_config. UDMA runs on the copy engine
+// here (OpEngineType.UDMA selects it, as SDMA does), so ub_size becomes the
+// copy engine's chunk size, as SetSdmaConfig gives it.
 func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
-	return errcode.NotSupported
+	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetLocalChunkSize)
 }
 
 // pendingLanes is the qp_num the next init gives the network engine.

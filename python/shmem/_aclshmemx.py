@@ -135,12 +135,13 @@ def aclshmemx_set_sdma_config(offset: int, ub_size: int, sync_id: int) -> int:
 
 
 def aclshmemx_set_rdma_config(offset: int, ub_size: int, sync_id: int) -> int:
-    """ub_size becomes the network engine's frame size; -100 when no PE is reached through the network. Status."""
+    """ub_size becomes the network engine's frame size (kept, moving nothing, while no PE of the job is reached
+    through the network). Status."""
     return _config(raw.api_SetRdmaConfig, offset, ub_size, sync_id)
 
 
 def aclshmemx_set_udma_config(offset: int, ub_size: int, sync_id: int) -> int:
-    """-100 (SHMEM_NOT_SUPPORTED): a host has no UDMA engine."""
+    """UDMA runs on the copy engine here: ub_size becomes the copy engine's chunk size, as for SDMA. Status."""
     return _config(raw.api_SetUdmaConfig, offset, ub_size, sync_id)
 
 

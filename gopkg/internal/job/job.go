@@ -41,6 +41,9 @@ type Job struct {
 
 	rma      engine.Transport
 	net      *netengine.Engine // nil when every PE is mapped here
+	// netChunk is the frame size set_rdma_config gave a job without a
+	// network engine: kept for the configuration's readers (NetChunkSize).
+	netChunk atomic.Uintptr
 	secret   []byte
 	teams    *team.Table
 	teamSync teamState
