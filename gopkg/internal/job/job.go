@@ -41,12 +41,13 @@ type Job struct {
 
 	rma      engine.Transport
 	net      *netengine.Engine // nil when every PE is mapped here
-	// netChunk is the frame size set_rdma_config gave a job without a
-	// network engine: kept for the configuration's readers (NetChunkSize).
-	netChunk atomic.Uintptr
 	secret   []byte
 	teams    *team.Table
 	teamSync teamState
+
+	// netChunk is the frame size set_rdma_config gave a job without a
+	// network engine: kept for the configuration's readers (NetChunkSize).
+	netChunk atomic.Uintptr
 
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
