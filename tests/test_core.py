@@ -81,25 +81,21 @@ def test_finalize_cancels_a_wait_nobody_satisfies(tmp_path):
 ASCEND = Path(__file__).resolve().parent / "programs" / "ascend_core"
 # Ascend's programs that stop before their end here, and the text of where they stop:
 STOPS = {
-    # splits a team with different arguments on every PE (Ascend computes splits locally): the work on Ascend's
-    # semantics ("Today's Ascend API (1 of 2)") adopts that
-    "test_direct": ("team_split_strided",),
-    # InitAttr.instance_id, UniqueId, aclshmemx_init_attr: names of that same work
-    "test_init_final": ("instance_id", "aclshmemx_set_attr_uniqueid_args"),
-    # set_rdma_config on a job without a network engine: NOT_SUPPORTED (-100) here
-    "test_sync_config_prof": ("ret=-100",),
     # a second instance: NOT_SUPPORTED (-100) until instances exist (before that work is merged: its init names)
     "test_multi_instance": ("ret=-100", "aclshmemx_set_attr_uniqueid_args"),
 }
-# A race in the program itself: at the end of step 9 a PE gets from its neighbour's send buffer while the
-# neighbour, already in step 10, may clear it (no barrier between the steps). When it loses, the program stops
-# there, every step before having passed.
-RACES = {"test_rma": "[FAIL] step 9"}
-# Not run: test_handle_wait races in the program itself: a PE clears its own receive buffer while its neighbour may
-# already have put into it (no barrier between; test_rma got that barrier upstream). Here the rendezvous server's
-# PE leaves the allocation's agreement last and loses that race.
+# Races in the programs themselves (docs/core.md): when a PE loses one, the program stops there with this text,
+# every step before having passed.
+RACES = {
+    # at the end of step 9 a PE gets from its neighbour's send buffer while the neighbour, already in step 10, may
+    # clear it (no barrier between the steps)
+    "test_rma": "[FAIL] step 9",
+    # a PE clears its own receive buffer after the allocation while its predecessor, out of the allocation first,
+    # may already have put into it (no barrier between): the check then reads the 0 of the clearing
+    "test_handle_wait": ", got 0.",
+}
 PROGRAMS = ["test_init_final", "test_memory", "test_rma", "test_direct", "test_sync_config_prof",
-            "test_multi_instance"]
+            "test_multi_instance", "test_handle_wait"]
 
 
 @pytest.mark.parametrize("n", [2, 4])
