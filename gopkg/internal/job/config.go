@@ -45,5 +45,7 @@ func (j *Job) NetChunkSize() uintptr {
 }
 
 // UsesCopyEngine reports whether same-host transfers go through the copy
-// engine (SDMA).
-func (j *Job) UsesCopyEngine() bool { return j.opts.Engine == EngineSDMA }
+// engine (SDMA, or UDMA, which runs on it).
+func (j *Job) UsesCopyEngine() bool {
+	return j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA
+}
