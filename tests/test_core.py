@@ -173,3 +173,12 @@ def test_qp_num_opens_parallel_connections_and_keeps_data_exact(n, tmp_path):
         assert a.report["data"] and b.report["data"]
         # one more connection out and one more in per extra lane to every other PE
         assert b.report["sockets"] - a.report["sockets"] == 2 * 3 * (n - 1), (a.report, b.report)
+
+
+@pytest.mark.parametrize("n,queues", [(2, 3), (4, 1)])
+def test_udma_job_takes_its_queues_and_chunk_from_qp_num_and_udma_config(n, queues, tmp_path):
+    for pe in run(n, "core_udma", str(queues), tmp_path=tmp_path):
+        r = pe.report
+        assert r["before"] == [-2, -2, -2, 0] and r["after"] == -1
+        assert len(r["started"]) == 1 and f"copy engine started with {queues} workers" in r["started"][0], r
+        assert r["chunk"] == 4096 and r["data"]

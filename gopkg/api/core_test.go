@@ -77,7 +77,7 @@ func TestSinglePEStreamsHeapsConfigProf(t *testing.T) {
 	assert.Equal(t, int64(8192), EngineChunk(0), "UDMA runs on the copy engine")
 	assert.Equal(t, int64(4096), EngineChunk(1))
 	assert.Equal(t, errcode.InvalidValue, SetQpNum(1, 2), "MTE has no queue pairs")
-	assert.Equal(t, errcode.NotSupported, SetQpNum(8, 2), "no UDMA engine")
+	assert.Equal(t, errcode.InvalidParam, SetQpNum(8, 2), "frozen at init (UDMA: the copy engine's workers)")
 	assert.Equal(t, errcode.InvalidParam, SetQpNum(4, 2), "frozen at init")
 	assert.Equal(t, errcode.InvalidValue, SetSdmaConfig(0, 0, 0))
 
@@ -93,6 +93,10 @@ func TestSinglePEStreamsHeapsConfigProf(t *testing.T) {
 // the copy engine its chunk size; set_rdma_config, with no network engine,
 // keeps its size apart. A 1 MiB + 3 bytes put in 4 KiB chunks lands exact.
 func TestUdmaConfigSetsTheCopyEngineChunk(t *testing.T) {
+	assert.Equal(t, errcode.InvalidValue, SetQpNum(int64(job.EngineSDMA), 2), "SDMA has no queue pairs")
+	assert.Equal(t, errcode.InvalidValue, SetQpNum(int64(job.EngineUDMA), 33))
+	assert.Equal(t, errcode.Success, SetQpNum(int64(job.EngineUDMA), 3))
+	t.Cleanup(func() { pendingQueues.Store(0) })
 	_, err := Init(0, 1, 4<<20, "", int(job.EngineUDMA), 5, 5, 5)
 	require.NoError(t, err)
 	defer Finalize()

@@ -267,7 +267,15 @@ func (j *Job) startEngine(tr *startTrace) error {
 		TrustHeaps: true, Live: j.live}
 	var local engine.Transport
 	var err error
+	started := engineName(j.opts.Engine) + " engine started"
 	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
+		if j.opts.Engine == EngineUDMA {
+			cfg.Workers = j.opts.UdmaQueues
+		}
+		if cfg.Workers == 0 {
+			cfg.Workers = engine.DefaultWorkers
+		}
+		started = fmt.Sprintf("copy engine started with %d workers", cfg.Workers)
 		local, err = engine.NewCopyEngine(cfg)
 	} else {
 		local, err = engine.NewDirect(cfg)
@@ -276,7 +284,7 @@ func (j *Job) startEngine(tr *startTrace) error {
 		return err
 	}
 	j.rma = local
-	tr.done("engine", "%s engine started", engineName(j.opts.Engine))
+	tr.done("engine", "%s", started)
 	if j.allLocal {
 		return nil
 	}
