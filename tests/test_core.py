@@ -100,10 +100,11 @@ PROGRAMS = ["test_init_final", "test_memory", "test_rma", "test_direct", "test_s
 
 @pytest.mark.parametrize("n", [2, 4])
 @pytest.mark.parametrize("name", PROGRAMS)
-def test_ascend_core_programs_run_unchanged(name, n, tmp_path):
+def test_ascend_core_programs_run_unchanged(name, n, tmp_path, extra_env: dict | None = None):
     """Ascend's examples/python_extension/test/core programs, with torch/acl shims (tests/programs/ascend_core)."""
     env = {"SHMEM_TEST_STORE": str(tmp_path), "SHMEM_CYCLE_PROF_PE": "0",
            "PYTHONPATH": os.pathsep.join([str(ASCEND / "_shims"), os.environ.get("PYTHONPATH", "")])}
+    env.update(extra_env or {})
     results = spmd.wait(spmd._start(n, [str(ASCEND / f"{name}.py")], ranks=None, env=env, ip_port=None),
                         timeout=240)
     if name in STOPS:
@@ -120,6 +121,13 @@ def test_ascend_core_programs_run_unchanged(name, n, tmp_path):
     for pe in results:
         assert pe.returncode == 0, f"PE {pe.rank}\n{pe.stdout}\n{pe.stderr}"
         assert f"{name} running success!" in pe.stdout
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_ascend_handle_wait_on_the_roce_engine(n, tmp_path):
+    """test_handle_wait's own second path: InitAttr from aclshmemx_set_attr_uniqueid_args with the ROCE engine, so
+    every transfer goes through the network engine."""
+    test_ascend_core_programs_run_unchanged("test_handle_wait", n, tmp_path, {"SHMEM_TEST_ENGINE": "ROCE"})
 
 
 @pytest.mark.parametrize("n", [2, 4])
