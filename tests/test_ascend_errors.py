@@ -38,6 +38,8 @@ BAD_VALUES = [  # (call, code)
     (lambda h, a: shmem.aclshmem_team_get_config(99), shmem.SHMEM_INVALID_PARAM),
     (lambda h, a: shmem.aclshmem_uint16_p(h, 1 << 16, 0), shmem.SHMEM_INVALID_VALUE),
     (lambda h, a: shmem.aclshmem_double_p(h, -(10**400), 0), shmem.SHMEM_INVALID_VALUE),
+    (lambda h, a: shmem.team_split_strided(0, 0, 1, 2), shmem.SHMEM_INVALID_PARAM),  # Ascend's newest binding raises
+    (lambda h, a: shmem.team_split_strided(77, 0, 1, 1), shmem.SHMEM_INVALID_PARAM),
 ]
 
 STATUSES = [  # (call, status)
@@ -46,8 +48,6 @@ STATUSES = [  # (call, status)
     (lambda h, a: shmem.aclshmem_init_using_unique_id(0, 1, 1 << 20, b"x" * 136), shmem.SHMEM_INVALID_VALUE),
     (lambda h, a: shmem.aclshmemx_set_attr_uniqueid_args(0, 1, 1 << 20, b"x" * 136, shmem.InitAttr()),
      shmem.SHMEM_INVALID_VALUE),
-    (lambda h, a: shmem.team_split_strided(0, 0, 1, 2), shmem.SHMEM_INVALID_PARAM),
-    (lambda h, a: shmem.team_split_strided(77, 0, 1, 1), shmem.SHMEM_INVALID_PARAM),
 ]
 
 

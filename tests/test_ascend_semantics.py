@@ -23,7 +23,6 @@ def test_semantics_on_four_pes(engine):
     assert r[2]["disagree"] == [shmem.SHMEM_BOOTSTRAP_ERROR, None] or r[2]["disagree"][0] in (
         shmem.SHMEM_TIMEOUT_ERROR, shmem.SHMEM_BOOTSTRAP_ERROR), r[2]["disagree"]
     assert r[3]["disagree"] == [shmem.SHMEM_TEAM_INVALID, None], "no member: SHMEM_TEAM_INVALID, no error"
-    assert r[2]["logged"], "a failed split is returned as a status and logged"
 
 
 def test_ascend_init_test_program_runs():

@@ -93,7 +93,7 @@ def test_split_2d_returns_row_and_column_teams():
 
 def test_bad_split_arguments_fail_on_every_member_and_the_job_goes_on():
     results = run(3, """
-        codes = [shmem.team_split_strided(*args) for args in [  # Ascend's binding returns the status
+        codes = [code_of(shmem.team_split_strided, *args) for args in [  # Ascend's newest binding raises
             (W, 0, 1, 4), (W, 3, 1, 1), (W, -1, 1, 1), (W, 0, 0, 2), (W, 0, -1, 2), (W, 0, 1, 0), (W, 1, 2, 2),
             (12345, 0, 1, 1), (INVALID, 0, 1, 1)]]
         codes += [code_of(shmem.team_split_2d, *args) for args in [(W, 0), (W, -2), (777, 2)]]
@@ -164,7 +164,9 @@ def test_get_config_destroy_and_barriers_on_nested_teams():
 
 
 def test_team_calls_before_init():
-    assert shmem.team_split_strided(0, 0, 1, 1) == shmem.SHMEM_NOT_INITED  # a status, as Ascend's binding
+    with pytest.raises(RuntimeError) as err:  # as Ascend's newest binding raises; ShmemError is one
+        shmem.team_split_strided(0, 0, 1, 1)
+    assert err.value.code == shmem.SHMEM_NOT_INITED
     with pytest.raises(shmem.ShmemError) as err:
         shmem.team_split_2d(0, 1)
     assert err.value.code == shmem.SHMEM_NOT_INITED

@@ -32,8 +32,9 @@ func SetSdmaConfig(offset, ubSize, syncID int64) (code int) {
 }
 
 // SetRdmaConfig is aclshmemx_set_rdma_config: ub_size becomes the frame size
-// in which the network engine (ROCE here) sends large transfers.
-// NotSupported when no PE is reached through the network.
+// in which the network engine (ROCE here) sends large transfers. A job with
+// no PE behind the network keeps it, as Ascend keeps an RDMA configuration
+// whether or not RDMA carries anything (EngineChunk(1) reports it).
 func SetRdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
 	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetNetChunkSize)
@@ -52,35 +53,41 @@ func setPieceSize(offset, ubSize, syncID int64, set func(*job.Job, uintptr) erro
 	return errcode.CodeOf(set(j, uintptr(ubSize)))
 }
 
-// SetUdmaConfig is aclshmemx_set_udma_config: there is no UDMA engine on a
-// host, so NotSupported.
+// SetUdmaConfig is aclshmemx_set_udma_config. UDMA runs on the copy engine
+// here (OpEngineType.UDMA selects it, as SDMA does), so ub_size becomes the
+// copy engine's chunk size, as SetSdmaConfig gives it.
 func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
 	defer recoverCode(&code)
-	return errcode.NotSupported
+	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetLocalChunkSize)
 }
 
-// pendingLanes is the qp_num the next init gives the network engine.
-var pendingLanes atomic.Int64
+// pendingLanes is the qp_num the next init gives the network engine;
+// pendingQueues the one it gives the copy engine of a UDMA job.
+var pendingLanes, pendingQueues atomic.Int64
 
-// SetQpNum is aclshmemx_set_qp_num: the number of connections (1..32) the
-// network engine opens to each peer from the next init on; blocking
-// transfers of two chunks or more are split over all of them. Only for the
-// network engine (ROCE, engine 4): MTE and SDMA give InvalidValue, UDMA
-// NotSupported. After init it changes nothing and says so (InvalidParam), as
-// Ascend's value is frozen at init.
+// SetQpNum is aclshmemx_set_qp_num: how many queue pairs (1..32) an engine
+// of the next init drives in parallel. ROCE (engine 4): the connections the
+// network engine opens to each peer; blocking transfers of two chunks or
+// more are split over all of them. UDMA (engine 8), which runs on the copy
+// engine here: the copy engine's workers (queues), over which the chunks of
+// one transfer are spread. MTE and SDMA have no queue pairs (InvalidValue).
+// After init it changes nothing and says so (InvalidParam), as Ascend's
+// value is frozen at init.
 func SetQpNum(engineType, qpNum int64) (code int) {
 	defer recoverCode(&code)
 	switch {
-	case engineType == job.EngineUDMA:
-		return errcode.NotSupported
-	case engineType != job.EngineROCE:
+	case engineType != job.EngineROCE && engineType != job.EngineUDMA:
 		return errcode.InvalidValue
 	case qpNum < 1 || qpNum > netengine.MaxLanes:
 		return errcode.InvalidValue
 	case current.Load() != nil:
 		return errcode.InvalidParam
 	}
-	pendingLanes.Store(qpNum)
+	if engineType == job.EngineUDMA {
+		pendingQueues.Store(qpNum)
+	} else {
+		pendingLanes.Store(qpNum)
+	}
 	return errcode.Success
 }
 

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/gopkg/internal/prof"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,10 +69,15 @@ func TestSinglePEStreamsHeapsConfigProf(t *testing.T) {
 	// Configuration.
 	assert.Equal(t, errcode.Success, SetSdmaConfig(0, 65536, 0))
 	assert.Equal(t, int64(65536), EngineChunk(0))
-	assert.Equal(t, errcode.NotSupported, SetRdmaConfig(0, 4096, 0))
-	assert.Equal(t, errcode.NotSupported, SetUdmaConfig(0, 4096, 0))
+	assert.Equal(t, int64(0), EngineChunk(1), "no network engine, no frame size set")
+	assert.Equal(t, errcode.Success, SetRdmaConfig(0, 4096, 0), "kept without a network engine")
+	assert.Equal(t, int64(4096), EngineChunk(1))
+	assert.Equal(t, int64(65536), EngineChunk(0), "the RDMA setting leaves the copy engine alone")
+	assert.Equal(t, errcode.Success, SetUdmaConfig(0, 8192, 0))
+	assert.Equal(t, int64(8192), EngineChunk(0), "UDMA runs on the copy engine")
+	assert.Equal(t, int64(4096), EngineChunk(1))
 	assert.Equal(t, errcode.InvalidValue, SetQpNum(1, 2), "MTE has no queue pairs")
-	assert.Equal(t, errcode.NotSupported, SetQpNum(8, 2), "no UDMA engine")
+	assert.Equal(t, errcode.InvalidParam, SetQpNum(8, 2), "frozen at init (UDMA: the copy engine's workers)")
 	assert.Equal(t, errcode.InvalidParam, SetQpNum(4, 2), "frozen at init")
 	assert.Equal(t, errcode.InvalidValue, SetSdmaConfig(0, 0, 0))
 
@@ -81,6 +87,39 @@ func TestSinglePEStreamsHeapsConfigProf(t *testing.T) {
 	assert.Contains(t, snap, "0\n")
 	assert.Contains(t, snap, "\n9,0,2,16,", "put_on_stream row: 2 calls, 16 bytes")
 	assert.Contains(t, snap, "\n1,0,1,8,", "get row")
+}
+
+// On a job of the UDMA engine (the copy engine here) set_udma_config gives
+// the copy engine its chunk size; set_rdma_config, with no network engine,
+// keeps its size apart. A 1 MiB + 3 bytes put in 4 KiB chunks lands exact.
+func TestUdmaConfigSetsTheCopyEngineChunk(t *testing.T) {
+	assert.Equal(t, errcode.InvalidValue, SetQpNum(int64(job.EngineSDMA), 2), "SDMA has no queue pairs")
+	assert.Equal(t, errcode.InvalidValue, SetQpNum(int64(job.EngineUDMA), 33))
+	assert.Equal(t, errcode.Success, SetQpNum(int64(job.EngineUDMA), 3))
+	t.Cleanup(func() { pendingQueues.Store(0) })
+	_, err := Init(0, 1, 4<<20, "", int(job.EngineUDMA), 5, 5, 5)
+	require.NoError(t, err)
+	defer Finalize()
+	require.True(t, current.Load().UsesCopyEngine())
+	assert.Equal(t, errcode.Success, SetUdmaConfig(0, 4096, 0))
+	assert.Equal(t, int64(4096), EngineChunk(0))
+	assert.Equal(t, errcode.Success, SetRdmaConfig(0, 1<<16, 0))
+	assert.Equal(t, int64(4096), EngineChunk(0))
+	assert.Equal(t, int64(1<<16), EngineChunk(1))
+
+	n := 1<<20 + 3
+	src := make([]byte, n)
+	for i := range src {
+		src[i] = byte(i*7 + 1)
+	}
+	dst, err := Malloc(int64(n + 1))
+	require.NoError(t, err)
+	_, err = Putmem(dst, int64(uintptr(unsafe.Pointer(&src[0]))), int64(n), 0)
+	require.NoError(t, err)
+	got := make([]byte, n)
+	_, err = Getmem(int64(uintptr(unsafe.Pointer(&got[0]))), dst, int64(n), 0)
+	require.NoError(t, err)
+	assert.Equal(t, src, got)
 }
 
 // The cost of a same-PE 8-byte put with profiling off (one atomic load) and on.

@@ -44,7 +44,7 @@ func Init(mype, npes int, memSize int64, ipPort string, engine, initTimeout, cre
 		InitTimeout: seconds(initTimeout), CreateTimeout: seconds(createTimeout), OpTimeout: seconds(opTimeout),
 		ChunkSize: uintptr(pendingChunk.Load()), TLS: tlsConf, Log: sinkLogger(),
 		JobID: ident.id, JobKey: ident.key, LocalDiscovery: ident.localDiscovery,
-		HostMemSize: hostMem, NetLanes: int(pendingLanes.Load()),
+		HostMemSize: hostMem, NetLanes: int(pendingLanes.Load()), UdmaQueues: int(pendingQueues.Load()),
 	}
 	j, err := job.Start(opts, func() { status.Store(StatusShmCreated) }, nil)
 	if err != nil {

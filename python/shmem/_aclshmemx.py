@@ -135,19 +135,21 @@ def aclshmemx_set_sdma_config(offset: int, ub_size: int, sync_id: int) -> int:
 
 
 def aclshmemx_set_rdma_config(offset: int, ub_size: int, sync_id: int) -> int:
-    """ub_size becomes the network engine's frame size; -100 when no PE is reached through the network. Status."""
+    """ub_size becomes the network engine's frame size (kept, moving nothing, while no PE of the job is reached
+    through the network). Status."""
     return _config(raw.api_SetRdmaConfig, offset, ub_size, sync_id)
 
 
 def aclshmemx_set_udma_config(offset: int, ub_size: int, sync_id: int) -> int:
-    """-100 (SHMEM_NOT_SUPPORTED): a host has no UDMA engine."""
+    """UDMA runs on the copy engine here: ub_size becomes the copy engine's chunk size, as for SDMA. Status."""
     return _config(raw.api_SetUdmaConfig, offset, ub_size, sync_id)
 
 
 def aclshmemx_set_qp_num(engine_type: int, qp_num: int) -> int:
-    """Before init: the network engine (engine_type OpEngineType.ROCE) of the next init opens qp_num (1..32)
-    connections to each peer and splits large blocking transfers over them. Status: 0; -2 for MTE or SDMA or a
-    qp_num out of range; -100 for UDMA (no such engine here); -1 after init (the value is frozen at init)."""
+    """Before init: how many queue pairs (1..32) an engine of the next init drives in parallel. ROCE: the network
+    engine opens qp_num connections to each peer and splits large blocking transfers over them; UDMA (the copy
+    engine here): a UDMA job's copy engine gets qp_num workers. Status: 0; -2 for MTE or SDMA or a qp_num out of
+    range; -1 after init (the value is frozen at init)."""
     for name, value in (("engine_type", engine_type), ("qp_num", qp_num)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, not {type(value).__name__}")

@@ -6,6 +6,7 @@ from enum import IntEnum
 
 DEFAULT_TIMEOUT = 120
 DEFAULT_IP_PORT = ""
+MAX_INSTANCE_ID = 254
 
 
 class OpEngineType(IntEnum):
@@ -55,7 +56,7 @@ class OptionalAttr:
 class InitAttr:
     """What shmem_init needs besides rank, size and heap size: where PEs meet, and the optional settings."""
 
-    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr", "instance_id")
+    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr", "_instance_id")
 
     def __init__(self) -> None:
         self.my_rank: int = 0
@@ -63,10 +64,26 @@ class InitAttr:
         self.ip_port: str = DEFAULT_IP_PORT
         self.local_mem_size: int = 0
         self.option_attr: OptionalAttr = OptionalAttr()
-        self.instance_id: int = 0  # Ascend's multi-instance id; one instance (0) per process here
+        self._instance_id: int = 0
+
+    @property
+    def instance_id(self) -> int:
+        """Ascend's multi-instance id, 0..254 (MAX_INSTANCE_ID)."""
+        return self._instance_id
+
+    @instance_id.setter
+    def instance_id(self, value: int) -> None:
+        # Checked when set, as Ascend's binding converts it to a C uint8 below 255: a bool, a negative or a too
+        # large id raises ValueError (ShmemError is one) here, not at init.
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INSTANCE_ID:
+            from ._errors import SHMEM_INVALID_PARAM, ShmemError
+
+            raise ShmemError(SHMEM_INVALID_PARAM, f"instance_id must be an integer in [0, {MAX_INSTANCE_ID}], "
+                             f"not {value!r}")
+        self._instance_id = value
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        fields = ", ".join(f"{k.lstrip('_')}={getattr(self, k)!r}" for k in self.__slots__)
         return f"InitAttr({fields})"
 
 

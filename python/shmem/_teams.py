@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ._attrs import TeamConfig
 from ._core import api, raw
-from ._errors import FAILURES, SHMEM_INVALID_PARAM, call, from_runtime
-from ._logging import logger
+from ._errors import FAILURES, SHMEM_INVALID_PARAM, call
 from ._rma import completing
 
 SHMEM_TEAM_WORLD = 0
@@ -57,14 +56,9 @@ def team_split_strided(parent: int, start: int, stride: int, size: int) -> int:
     """Collective over parent: a team of parent PEs start, start+stride, ..., start+(size-1)*stride.
 
     Computed on each PE from its own arguments, as Ascend does: the new team's id on its members (who agree on
-    it), SHMEM_TEAM_INVALID on the parent's other PEs. A failure is returned as Ascend's binding returns it: the
-    error code (-1 for arguments that do not fit the parent), logged."""
-    try:
-        return api.TeamSplitStrided(parent, start, stride, size)
-    except FAILURES as exc:
-        err = from_runtime(exc)
-        logger.error("team_split_strided(%r, %r, %r, %r): %s", parent, start, stride, size, err)
-        return err.code
+    it), SHMEM_TEAM_INVALID on the parent's other PEs. A failure raises ShmemError (a RuntimeError) with the code,
+    as Ascend's newest binding raises RuntimeError: never confused with the SHMEM_TEAM_INVALID of a non-member."""
+    return call(api.TeamSplitStrided, parent, start, stride, size)
 
 
 def team_split_2d(parent: int, x_range: int) -> tuple[int, int]:

@@ -169,7 +169,7 @@ def main() -> None:
     out["teams"] = {"solo": [solo > 0, shmem.team_n_pes(solo), shmem.team_my_pe(solo),
                              shmem.team_translate_pe(solo, 0, 0)],
                     "whole": whole, "whole_size": shmem.team_n_pes(whole),
-                    "bad": shmem.team_split_strided(0, n, 1, 1)}
+                    "bad": code(shmem.team_split_strided, 0, n, 1, 1)}
     shmem.shmem_barrier(whole)
     shmem.aclshmem_free(counter)
     shmem.aclshmem_free(sig)

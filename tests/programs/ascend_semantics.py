@@ -40,7 +40,10 @@ def main() -> None:
     # a real disagreement: PE 2 names {1, 2}, but PE 1 makes {0, 1} with PE 0; PE 3 is in neither
     done = shmem.shmem_calloc(1, 8)
     start = 1 if me == 2 else 0
-    disagree = shmem.team_split_strided(0, start, 1, 2)
+    try:
+        disagree = shmem.team_split_strided(0, start, 1, 2)
+    except RuntimeError as exc:  # Ascend's newest binding raises RuntimeError: ShmemError is one
+        disagree = getattr(exc, "code", None)
     out["disagree"] = [disagree, shmem.team_n_pes(disagree) if disagree >= 0 else None]
     # PE 2 waits out the exchange's timeout; the others wait for it (a signal, which has no timeout), so that
     # the barrier after it does not time out first
@@ -57,7 +60,6 @@ def main() -> None:
         out["barrier_bad_team"] = "no error"
     except ValueError as exc:
         out["barrier_bad_team"] = [type(exc).__name__, getattr(exc, "code", None)]
-    out["logged"] = any("team_split_strided" in m for m in logged)
     shmem.shmem_finialize()
     report(out)
 

@@ -95,11 +95,15 @@ def main() -> None:
     # Streams as handles: an unknown one is an error, never a crash.
     out["bad_stream"] = expect(shmem.ShmemError, core.put, dev, src, nxt, 999)
 
-    # Configuration: what acts, what cannot.
+    # Configuration: the same-host engine's piece size in effect after each setter (mte_get_ub_params()[1]).
     core.set_mte_config(0, 1 << 20, 0)
     core.set_sdma_config(0, 1 << 16, 0)
-    out["config"] = [expect(AclshmemError, core.set_rdma_config, 0, 4096, 0),
-                     expect(AclshmemError, core.set_udma_config, 0, 4096, 0),
+    chunks = [shmem.mte_get_ub_params()[1]]
+    core.set_udma_config(0, 4096, 0)  # UDMA runs on the copy engine
+    chunks.append(shmem.mte_get_ub_params()[1])
+    core.set_rdma_config(0, 8192, 0)  # no network engine here: kept, the same-host engine untouched
+    chunks.append(shmem.mte_get_ub_params()[1])
+    out["config"] = [chunks, expect(AclshmemInvalid, core.set_udma_config, 0, 127, 0),
                      expect(AclshmemInvalid, core.set_rdma_config, 0, 127, 0),
                      shmem.aclshmemx_set_qp_num(shmem.OpEngineType.ROCE, 4), shmem.aclshmemx_set_udma_config(0, 128, 0),
                      shmem.aclshmemx_set_sdma_config(0, 4096, 0)]

@@ -21,22 +21,31 @@ func (j *Job) LocalChunkSize() uintptr {
 }
 
 // SetNetChunkSize sets the frame size in which the network engine sends large
-// transfers. NotSupported when no PE is reached through the network.
+// transfers. A job whose PEs are all mapped here has no network engine: as
+// Ascend keeps an RDMA configuration whether or not RDMA carries anything,
+// the size is kept (and reported by NetChunkSize), moving nothing.
 func (j *Job) SetNetChunkSize(n uintptr) error {
 	if j.net == nil {
-		return errcode.New(errcode.NotSupported, "no PE of this job is reached through the network engine")
+		if n == 0 {
+			return errcode.New(errcode.InvalidValue, "a frame size of 0 bytes")
+		}
+		j.netChunk.Store(n)
+		return nil
 	}
 	return j.net.SetChunkSize(n)
 }
 
-// NetChunkSize is the network engine's frame size, 0 without one.
+// NetChunkSize is the network engine's frame size; without one, what
+// SetNetChunkSize kept (0: never set).
 func (j *Job) NetChunkSize() uintptr {
 	if j.net == nil {
-		return 0
+		return j.netChunk.Load()
 	}
 	return j.net.ChunkSize()
 }
 
 // UsesCopyEngine reports whether same-host transfers go through the copy
-// engine (SDMA).
-func (j *Job) UsesCopyEngine() bool { return j.opts.Engine == EngineSDMA }
+// engine (SDMA, or UDMA, which runs on it).
+func (j *Job) UsesCopyEngine() bool {
+	return j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA
+}

@@ -43,6 +43,10 @@ type Job struct {
 	secret []byte
 	teams  *teamsync.Teams // the teams of this PE and their barriers
 
+	// netChunk is the frame size set_rdma_config gave a job without a
+	// network engine: kept for the configuration's readers (NetChunkSize).
+	netChunk atomic.Uintptr
+
 	// lostPE is a PE the rendezvous saw die (-1: none), so that waits in
 	// shared memory, which cannot see it, give up.
 	lostPE atomic.Int64
@@ -257,7 +261,15 @@ func (j *Job) startEngine(tr *startTrace) error {
 		TrustHeaps: true, Live: j.live}
 	var local engine.Transport
 	var err error
+	started := engineName(j.opts.Engine) + " engine started"
 	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
+		if j.opts.Engine == EngineUDMA {
+			cfg.Workers = j.opts.UdmaQueues
+		}
+		if cfg.Workers == 0 {
+			cfg.Workers = engine.DefaultWorkers
+		}
+		started = fmt.Sprintf("copy engine started with %d workers", cfg.Workers)
 		local, err = engine.NewCopyEngine(cfg)
 	} else {
 		local, err = engine.NewDirect(cfg)
@@ -266,7 +278,7 @@ func (j *Job) startEngine(tr *startTrace) error {
 		return err
 	}
 	j.rma = local
-	tr.done("engine", "%s engine started", engineName(j.opts.Engine))
+	tr.done("engine", "%s", started)
 	if j.allLocal {
 		return nil
 	}

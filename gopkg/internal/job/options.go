@@ -25,6 +25,7 @@ type Options struct {
 	MemSize       uintptr
 	HostMemSize   uintptr // the HOST_SIDE heap's size; 0: none
 	NetLanes      int     // connections to each network peer (aclshmemx_set_qp_num); 0: one
+	UdmaQueues    int     // copy-engine workers of a UDMA job (aclshmemx_set_qp_num); 0: the default
 	Addr          string  // "host:port" of the rendezvous; may be empty only when Size == 1
 	Engine        int
 	InitTimeout   time.Duration

@@ -1,5 +1,6 @@
 """Engine configuration: each engine's staging size (ub_size) is the piece size in which it splits large
-transfers. offset and sync_id name device resources a host has none of: checked, then ignored."""
+transfers (docs/core.md, Configuration). offset and sync_id name device resources a host has none of: checked,
+then ignored."""
 
 from __future__ import annotations
 
@@ -40,13 +41,15 @@ def set_sdma_config(offset: int, ub_size: int, sync_id: int) -> None:
 
 
 def set_rdma_config(offset: int, ub_size: int, sync_id: int) -> None:
-    """ub_size (>= 128) becomes the frame size in which the network engine sends large transfers. AclshmemError
-    with ret=-100 when no PE of the job is reached through the network."""
+    """ub_size (>= 128) becomes the frame size in which the network engine sends large transfers. While no PE of
+    the job is reached through the network the size is kept and moves nothing, as Ascend keeps an RDMA
+    configuration whether or not RDMA carries anything."""
     _set("RDMA", "aclshmemx_set_rdma_config", offset, ub_size, sync_id, min_ub_size=128)
 
 
 def set_udma_config(offset: int, ub_size: int, sync_id: int) -> None:
-    """There is no UDMA engine on a host: after the argument checks, AclshmemError with ret=-100."""
+    """UDMA runs on the copy engine here (OpEngineType.UDMA selects it): ub_size (>= 128) becomes the copy
+    engine's chunk size, as set_sdma_config gives it."""
     _set("UDMA", "aclshmemx_set_udma_config", offset, ub_size, sync_id, min_ub_size=128)
 
 

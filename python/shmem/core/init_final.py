@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any
 
-from .. import _init_fini, _unique_id
+from .. import _ascend, _init_fini, _unique_id
 from . import _state
 from .utils import (
     NOT_SUPPORTED,
@@ -35,9 +35,10 @@ def get_version() -> str:
 
 
 def get_unique_id(empty: bool = False) -> UniqueID:
-    """A unique id for init: make it on one PE (rank 0), hand it to every PE. ``empty`` is accepted and ignored."""
+    """A unique id for init: make it on one PE (rank 0), hand it to every PE. ``empty`` is accepted and ignored.
+    Ascend's serialized form (aclshmemx_uniqueid_t, 136 bytes), which ``shmem.UniqueId.from_bytes`` reads."""
     try:
-        return UniqueID(_unique_id.shmem_get_unique_id())
+        return UniqueID(_ascend.aclshmem_get_unique_id())
     except Exception as exc:  # noqa: BLE001 - any failure is Ascend's AclshmemError
         raise AclshmemError("Generate a unique ID fails.") from exc
 
