@@ -127,9 +127,11 @@ def check_typed(base: int, pe: int) -> list[list[Any]]:
                     guards != bytes([GUARD]) * (64 - size):
                 failures.append([name, pe, repr(value), repr(got), raw.hex()])
     # char also takes a one-character str or bytes, and reads back as an int (C's signed char)
-    for value, want in [("A", 65), (b"A", 65), (b"\xff", -1), ("\x7f", 127), ("\x80", -128), (b"\x00", 0)]:
-        shmem.shmem_char_p(base + 5, value, pe)
+    chars: list[tuple[str | bytes, int]] = [("A", 65), (b"A", 65), (b"\xff", -1), ("\x7f", 127), ("\x80", -128),
+                                            (b"\x00", 0)]
+    for char, want in chars:
+        shmem.shmem_char_p(base + 5, char, pe)
         got = shmem.shmem_char_g(base + 5, pe)
         if got != want or bytes(view[5:6]) != bytes([want & 0xFF]):
-            failures.append(["char", pe, repr(value), got, want])
+            failures.append(["char", pe, repr(char), got, want])
     return failures

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import time
+from typing import Any
 
 import numpy as np
 import shmem
@@ -148,7 +149,7 @@ def free_errors_raise() -> None:
     local = np.zeros(64, np.uint8)
     p = shmem.shmem_malloc(256)
     shmem.shmem_free(0)                 # no-op (and not collective)
-    codes = []
+    codes: list[Any] = []
     for bad in (p + 64,                          # inside a block
                 local.ctypes.data,               # not in the heap at all
                 p + (64 if RANK == 1 else 0),    # one PE frees something else
@@ -203,7 +204,7 @@ def buffer_views_and() -> None:
     peer[RANK * 500:(RANK + 1) * 500] = bytes([RANK + 1]) * 500
     shmem.shmem_barrier_all()
     ok.append(bytes(mv) == bytes([1]) * 500 + bytes([2]) * 500)
-    codes = []
+    codes: list[Any] = []
     local = np.zeros(16, np.uint8)
     for args in ((8, 16), (local.ctypes.data, 16), (p, MEM + 1), (p + MEM - 8, 16), (p, -1), (-8, 8)):
         try:
@@ -230,7 +231,7 @@ def numpy_array_in() -> None:
         shmem.peer_array(a, pe)[RANK + 1, :] = 10 * RANK + pe
     shmem.shmem_barrier_all()
     rows = a.tolist()
-    errors = []
+    errors: list[Any] = []
     for pe in (NPES, -1):
         try:
             shmem.peer_array(a, pe)

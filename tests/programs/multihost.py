@@ -285,10 +285,10 @@ def a_pe_dying() -> None:
             shmem.shmem_barrier_all()
         else:
             shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, 1)   # PE 3 would have sent it
-        outcome = ["returned"]
+        outcome: list[Any] = ["returned"]
     except shmem.ShmemError as e:
         outcome = [e.code, time.monotonic() - t0]
-    transfer = None
+    transfer: list[Any] | None = None
     if RANK == 0:                  # PE 3 is reached over the network from here
         t0 = time.monotonic()
         try:
@@ -334,7 +334,7 @@ def vanished_put(folder: str) -> None:
     open(os.path.join(folder, f"ready-{RANK}"), "w").close()
     if RANK == 0:
         time.sleep(1)                    # the cable is out by now
-        outcome = ["hung"]
+        outcome: list[Any] = ["hung"]
         def put() -> None:
             t0 = time.monotonic()
             try:

@@ -55,10 +55,10 @@ def all_pairs_all(engine: str) -> None:
     outbox = shmem.shmem_malloc(MAXN + 128)          # what gets read from this PE
     box = np.frombuffer(shmem.buffer(inbox, NPES * SLOT), np.uint8)
     np.frombuffer(shmem.buffer(outbox, MAXN + 128), np.uint8)[:] = streams[RANK]
-    def offsets(i, j, n):
+    def offsets(i: int, j: int, n: int) -> tuple[int, int]:
         # Unaligned and different for every (initiator, target, size); (0, 0) once in a while.
         return (i * 13 + j * 29 + n) % 61 * (n % 5 != 0), (i * 7 + j * 17 + n) % 53 + 1
-    failures = {}
+    failures: dict[str, list[Any]] = {}
     for op in ("put", "put_nbi"):
         fn = getattr(shmem, "shmem_" + op.replace("put", "putmem"))
         for n in SIZES:
@@ -137,7 +137,7 @@ def local_side_as(engine: str) -> None:
         shmem.shmem_barrier_all()
         theirs = stream(peer * 10 + n % 7, n)
         for get in ("shmem_getmem", "shmem_getmem_nbi"):
-            dsts = {"int": np.zeros(n, np.uint8), "bytearray": bytearray(n),
+            dsts: dict[str, Any] = {"int": np.zeros(n, np.uint8), "bytearray": bytearray(n),
                      "memoryview": memoryview(bytearray(n + 5))[5:], "numpy": np.zeros(n, np.uint8),
                      "numpy float64 2d": np.zeros((1, (n + 7) // 8), np.float64)}
             for name, dst in dsts.items():
@@ -158,8 +158,8 @@ def bad_arguments_raise(engine: str) -> None:
     base = shmem.shmem_malloc(4096)     # the first block starts the user heap
     local = np.zeros(1 << 17, np.uint8)
     L = local.ctypes.data
-    codes = {}
-    def check(name, fn, *args):
+    codes: dict[str, list[Any]] = {}
+    def check(name: str, fn: Any, *args: Any) -> None:
         codes.setdefault(name, []).append(code_of(fn, *args))
     put, get, put_nbi, get_nbi = (shmem.shmem_putmem, shmem.shmem_getmem,
                                   shmem.shmem_putmem_nbi, shmem.shmem_getmem_nbi)
@@ -218,8 +218,8 @@ def python_threads_put(engine: str) -> None:
     view[:] = 0
     shmem.shmem_barrier_all()
     start = threading.Barrier(THREADS)
-    errors = []
-    def worker(t):
+    errors: list[Any] = []
+    def worker(t: int) -> int | None:
         try:
             data = stream(10 * RANK + t, REGION)
             start.wait()
@@ -240,6 +240,7 @@ def python_threads_put(engine: str) -> None:
             return pos
         except Exception as e:
             errors.append(repr(e))
+            return None
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
     for th in threads:
         th.start()
@@ -259,7 +260,7 @@ def sdma_nbi_overlaps(engine: str, how: str) -> None:
     ATTEMPTS = 5
     init(engine, N + (1 << 20), how=how)
     dst = shmem.shmem_malloc(N)
-    out = None
+    out: Any = None
     if RANK == 0:
         remote = np.frombuffer(shmem.buffer(shmem.shmem_ptr(dst, 1), N), np.uint8)
         pending, work, equal = 0, 0, True
@@ -290,14 +291,14 @@ def chunk_size_from() -> None:
     sym = shmem.shmem_malloc(4 << 20)
     view = np.frombuffer(shmem.buffer(sym, 4 << 20), np.uint8)
     data = stream(RANK, 4 << 20)
-    def timed_put(n):
+    def timed_put(n: int) -> float:
         best = 1e9
         for _ in range(2):
             t0 = time.perf_counter()
             shmem.shmem_putmem(sym, data.ctypes.data, n, peer)
             best = min(best, time.perf_counter() - t0)
         return best
-    out = {"before": before}
+    out: dict[str, Any] = {"before": before}
     out["slow"] = timed_put(1 << 20)                     # chunk 1, set before init
     out["set"] = [shmem.mte_set_ub_params(0, 1 << 20, 0)]
     out["fast"] = timed_put(1 << 20)
@@ -371,7 +372,7 @@ def long_transfers_release(engine: str) -> None:
     shmem.shmem_putmem(dst, src.ctypes.data, N, 0)        # touch every page first
     sys.setswitchinterval(3600)
     stop, ticks = threading.Event(), []
-    def spin():
+    def spin() -> None:
         while not stop.is_set():
             ticks.append(time.perf_counter())
             time.sleep(0.0005)  # lets the main thread take the GIL back: with no forced switches, it could starve

@@ -9,6 +9,7 @@ import resource
 import struct
 import threading
 import time
+from typing import Any
 
 import shmem
 
@@ -37,7 +38,7 @@ def ping_pong_1000(engine: str) -> None:
     shmem.shmem_barrier_all()
     peer = 1 - RANK
 
-    def payload(r, sender):
+    def payload(r: int, sender: int) -> bytes:
         size = BIG if r % 3 == 0 else 8
         return struct.pack("<q", r * 2 + sender) + bytes([(r * 7 + sender) % 256]) * (size - 8)
 
@@ -108,7 +109,7 @@ def add_from_four(engine: str) -> None:
         put(slots + 8 * RANK, msg, 8, up, RANK + 1, ADD, 0)
         put(slots + 8 * RANK, msg, 0, down, -1000 * (RANK + 1), ADD, 0)
     shmem.shmem_quiet()
-    out = None
+    out: Any = None
     if RANK == 0:
         total = N * NPES * (NPES + 1) // 2
         got = shmem.shmem_signal_wait_until(up, shmem.SHMEM_CMP_GE, total)
@@ -127,7 +128,7 @@ def a_long_wait() -> None:
     sig = shmem.shmem_malloc(64)
     shmem.shmem_barrier_all()
     if RANK == 0:
-        def cpu():
+        def cpu() -> float:
             ru = resource.getrusage(resource.RUSAGE_SELF)
             return ru.ru_utime + ru.ru_stime
         c0, r0, w0 = time.process_time(), cpu(), time.monotonic()
@@ -144,7 +145,7 @@ def a_sleeping_waiter() -> None:
     init()
     sig = shmem.shmem_malloc(64)
     shmem.shmem_barrier_all()
-    out = []
+    out: list[Any] = []
     for i in range(1, 8):
         if RANK == 0:
             got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, i)

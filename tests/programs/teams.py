@@ -27,7 +27,7 @@ def code_of(fn: Callable[..., Any], *args: Any) -> int | str:
 
 def split_strided_on() -> None:
     evens = shmem.team_split_strided(W, 0, 2, 3)            # world PEs 0, 2, 4
-    seen = {"evens": evens, "evens_ident": ident(evens)}
+    seen: dict[str, Any] = {"evens": evens, "evens_ident": ident(evens)}
     if evens != INVALID:
         upper = shmem.team_split_strided(evens, 1, 1, 2)     # ranks 1, 2 of evens: world PEs 2, 4
         seen["upper"] = upper
@@ -55,7 +55,7 @@ def split_2d_returns() -> None:
 
 
 def bad_split_arguments() -> None:
-    codes = [shmem.team_split_strided(*args) for args in [  # Ascend's binding returns the status
+    codes: list[int | str] = [shmem.team_split_strided(*args) for args in [  # Ascend's binding returns the status
         (W, 0, 1, 4), (W, 3, 1, 1), (W, -1, 1, 1), (W, 0, 0, 2), (W, 0, -1, 2), (W, 0, 1, 0), (W, 1, 2, 2),
         (12345, 0, 1, 1), (INVALID, 0, 1, 1)]]
     codes += [code_of(shmem.team_split_2d, *args) for args in [(W, 0), (W, -2), (777, 2)]]
@@ -67,7 +67,7 @@ def bad_split_arguments() -> None:
 
 
 def get_config_destroy() -> None:
-    seen = {}
+    seen: dict[str, Any] = {}
     cfg = shmem.shmem_team_get_config(W)
     seen["world_cfg"] = [type(cfg).__name__, cfg.num_contexts]
     odd = shmem.team_split_strided(W, 1, 2, 2)          # world PEs 1, 3

@@ -74,13 +74,15 @@ def argument_errors() -> None:
     got["ok, Ascend's extra keys"] = shmem.set_conf_store_tls(True, info("pe0") + "packagePath: /usr/lib;")
     got["off ignores the text"] = shmem.set_conf_store_tls(False, "garbage")
     got["off with None"] = shmem.set_conf_store_tls(False, None)
-    for args in [("yes", info("pe0")), (True, 5), (True, None)]:
+    bad_args: list[tuple[Any, ...]] = [("yes", info("pe0")), (True, 5), (True, None)]
+    for args in bad_args:
         with raises(TypeError):
             shmem.set_conf_store_tls(*args)
     got["key: empty"] = shmem.set_conf_store_tls_key("", "x")
     got["key: PEM without a key"] = shmem.set_conf_store_tls_key(
         "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----", "")
-    for args in [(5, "x"), ("k.pem", None), ("k.pem", "x", "not callable")]:
+    bad_args = [(5, "x"), ("k.pem", None), ("k.pem", "x", "not callable")]
+    for args in bad_args:
         with raises(TypeError):
             shmem.set_conf_store_tls_key(*args)
     got["key: path"] = shmem.set_conf_store_tls_key(D + "/pe0.key", "")
