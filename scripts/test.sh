@@ -21,7 +21,12 @@ go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 echo "== go test -race"
 # One package at a time: the cross-process tests time real sleeps and wake-ups, and two packages racing for the
 # two cores skew them.
-go test -race -count=1 -p 1 -timeout 900s ./gopkg/... ./native/...
+cover_log=$(mktemp)
+go test -race -count=1 -p 1 -timeout 900s -cover ./gopkg/... ./native/... | tee "$cover_log"
+
+echo "== Go coverage gate (every package at least 80% of its statements; test helpers not gated)"
+bash scripts/coverage_gate.sh "$cover_log"
+rm -f "$cover_log"
 
 echo "== go test -fuzz (bounded: every decoder of bytes from the network, about 75 s in all)"
 # One target per command: go test -fuzz takes one target at a time.
