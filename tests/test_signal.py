@@ -20,7 +20,7 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 ENGINES = [shmem.OpEngineType.MTE, shmem.OpEngineType.SDMA]
 
 def run(n: int, case: str, *args: str, **kw):
-    return spmd.run_module(n, "signal", case, *args, **kw)
+    return spmd.run_module(n, "signals", case, *args, **kw)
 
 
 def local_address(buf) -> int:

@@ -1,5 +1,5 @@
 """Put-with-signal, signal_wait_until and signal_fetch between real PE processes (tests/test_signal.py):
-``python -m programs.signal <case> [args]``."""
+``python -m programs.signals <case> [args]``."""
 
 from __future__ import annotations
 
