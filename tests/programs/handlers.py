@@ -1,7 +1,8 @@
 """SIGINT with a Python handler that does not raise (tests/test_interrupt.py): ``python -m programs.handlers <case>``.
 
 wait: on one PE, a wait that a SIGINT interrupts goes on and ends when its condition holds; reports the number of
-times the handler ran. init: PE 0 of 2 (PE 1 never comes) is interrupted in shmem_init; reports the status."""
+times the handler ran. init: PE 0 of 2 (PE 1 never comes) is interrupted in shmem_init; reports the status.
+wakeup_fd: reports the wakeup fd that importing shmem in the main thread set (-1: none)."""
 
 from __future__ import annotations
 
@@ -34,5 +35,9 @@ def init() -> None:
     report(shmem.shmem_init(0, 2, 1 << 20))
 
 
+def wakeup_fd() -> None:
+    report(signal.set_wakeup_fd(-1))
+
+
 if __name__ == "__main__":
-    dispatch({"wait": wait, "init": init})
+    dispatch({"wait": wait, "init": init, "wakeup_fd": wakeup_fd})
