@@ -26,7 +26,8 @@ import spmd
 from netns import Hosts
 
 # The user's program, as in docs/multihost.md.
-# The user's program (tests/programs/train.py) and a stand-in for torchrun's store (tests/programs/store.py).
+# The user's program (tests/programs/train.py), a stand-in for torchrun's store (store.py), a PE without an address
+# (no_address.py).
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 NODES, PER_NODE = 2, 2
@@ -168,14 +169,8 @@ def test_mpich_environment_through_the_documented_wrapper(nodes, program):
 
 
 @pytest.mark.parametrize("env_of", [openmpi_env, slurm_env], ids=["mpirun", "srun"])
-def test_mpi_and_slurm_without_shmem_master_fail_at_once_and_say_what_to_set(tmp_path, env_of):
-    prog = tmp_path / "no_address.py"
-    prog.write_text(
-        "import shmem\n"
-        "try:\n"
-        "    shmem.init(mem_size=1 << 20)\n"
-        "except shmem.ShmemError as e:\n"
-        "    print('REPORT', e.code, flush=True)\n")
+def test_mpi_and_slurm_without_shmem_master_fail_at_once_and_say_what_to_set(env_of):
+    prog = PROGRAMS / "no_address.py"
     env = {k: v for k, v in {**clean_env(), **env_of(1, "x", 2000)}.items() if not k.startswith("SHMEM_MASTER")}
     proc = subprocess.run([sys.executable, str(prog)], env=env, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
