@@ -128,7 +128,7 @@ def test_gopy_gc_hook_is_removed():
 
 
 def test_four_pes_meet_identify_and_barrier():
-    results = run(4, "four_pes_meet")
+    results = run(4, "four_pes")
     assert [pe.report for pe in results] == [[r, 4, r, 4, 2, 0] for r in range(4)]
 
 
@@ -146,13 +146,13 @@ def test_init_via_attributes_object_and_launcher_detection():
 
 
 def test_no_address_for_several_pes_is_a_bootstrap_error():
-    results = run(1, "no_address_for", ip_port="",
+    results = run(1, "no_address", ip_port="",
                   env={"SHMEM_IP_PORT": "", "MASTER_ADDR": "", "SHMEM_MASTER_ADDR": ""})
     assert results[0].report == shmem.SHMEM_BOOTSTRAP_ERROR
 
 
 def test_missing_pe_times_out_cleanly_and_init_can_be_retried():
-    results = run(3, "missing_pe_times", ranks=[0, 1])  # PE 2 never comes
+    results = run(3, "missing_pe", ranks=[0, 1])  # PE 2 never comes
     for pe in results:
         rc, took, status, left, threads = pe.report
         assert rc == shmem.SHMEM_TIMEOUT_ERROR
@@ -167,16 +167,16 @@ def test_rank0_that_cannot_bind_reports_bootstrap_error():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        results = run(1, "rank0_that_cannot", ip_port=f"tcp://127.0.0.1:{port}")
+        results = run(1, "rank0_port_taken", ip_port=f"tcp://127.0.0.1:{port}")
     assert results[0].report == shmem.SHMEM_BOOTSTRAP_ERROR
 
 
 def test_init_finalize_init_with_two_pes():
-    run(2, "init_finalize_init")
+    run(2, "init_again")
 
 
 def test_global_exit_ends_every_pe_also_those_blocked_in_a_barrier():
-    procs = spmd.start_module(4, "init_fini", "global_exit_ends")
+    procs = spmd.start_module(4, "init_fini", "global_exit")
     results = spmd.wait(procs, timeout=30)
     ended = time.time()
     assert [pe.returncode for pe in results] == [7, 7, 7, 7], [pe.stderr for pe in results]
@@ -186,12 +186,12 @@ def test_global_exit_ends_every_pe_also_those_blocked_in_a_barrier():
 
 
 def test_global_exit_before_init_exits_the_process():
-    results = run(1, "global_exit_before", check=False)
+    results = run(1, "global_exit_before_init", check=False)
     assert results[0].returncode == 3
 
 
 def test_a_dead_pe_makes_the_barrier_fail_not_hang():
-    results = run(2, "a_dead_pe", check=False, timeout=40)
+    results = run(2, "dead_pe", check=False, timeout=40)
     assert results[1].returncode == 9
     assert results[0].returncode == 0, results[0].stderr
     code, took = results[0].report

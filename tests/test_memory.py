@@ -23,7 +23,7 @@ def all_equal(results):
 
 
 def test_allocations_have_the_same_offset_on_every_pe():
-    results = run(4, "allocations_have_the")
+    results = run(4, "same_offsets")
     offsets, seen = all_equal(results)
     live = [off for i, off in enumerate(offsets) if i not in (2, 4)]
     assert len(set(live)) == len(live)                # distinct blocks
@@ -32,7 +32,7 @@ def test_allocations_have_the_same_offset_on_every_pe():
 
 
 def test_every_block_is_64_byte_aligned_and_align_honours_powers_of_two():
-    results = run(2, "every_block_is")
+    results = run(2, "alignment")
     misaligned, aligned, bad = all_equal(results)
     assert misaligned == []
     assert aligned == [[k, True, 0] for k in range(21)]
@@ -40,7 +40,7 @@ def test_every_block_is_64_byte_aligned_and_align_honours_powers_of_two():
 
 
 def test_calloc_zeroes_memory_that_held_garbage_on_every_pe():
-    results = run(3, "calloc_zeroes_memory")
+    results = run(3, "calloc_zeroes")
     for pe in results:
         reused, zeros, kept = pe.report
         assert reused               # the garbage really was in that block
@@ -49,12 +49,12 @@ def test_calloc_zeroes_memory_that_held_garbage_on_every_pe():
 
 
 def test_malloc_zero_and_bad_sizes_give_null():
-    results = run(2, "malloc_zero_and")
+    results = run(2, "null_sizes")
     assert all_equal(results) == [0, 0, 0, 0, 0, 0, True]
 
 
 def test_heap_full_gives_null_on_every_pe_with_the_reason_logged():
-    results = run(3, "heap_full_gives")
+    results = run(3, "heap_full")
     too_big, half_ok, second, after, why_big, why_full = results[0].report
     assert (too_big, half_ok, second, after) == (0, True, 0, MEM // 2)
     for pe in results:
@@ -64,7 +64,7 @@ def test_heap_full_gives_null_on_every_pe_with_the_reason_logged():
 
 
 def test_pes_asking_different_sizes_all_get_null_and_the_heap_stays_symmetric():
-    results = run(4, "pes_asking_different")
+    results = run(4, "different_sizes")
     for pe in results:
         assert pe.report[:3] == [0, 0, 64]
         assert len(pe.report[3]) == 1 and "different" in pe.report[3][0], pe.report[3]
@@ -72,19 +72,19 @@ def test_pes_asking_different_sizes_all_get_null_and_the_heap_stays_symmetric():
 
 @pytest.mark.parametrize("odd", ["malloc", "calloc", "align"])  # malloc(0), calloc(-1, 64), align(3, 64)
 def test_one_pe_with_an_invalid_request_gets_the_whole_job_null_and_in_step(odd):
-    results = run(3, "one_pe_with", odd)
+    results = run(3, "one_odd_request", odd)
     # In step, and without waiting for the odd PE: a PE left waiting would hold the job for the operation timeout
     # (120 s), beyond run's 30 s.
     assert [pe.report for pe in results] == [[0, 64, 192]] * 3
 
 
 def test_free_errors_raise_invalid_param_on_every_pe_and_free_nothing():
-    results = run(3, "free_errors_raise")
+    results = run(3, "free_errors")
     assert all_equal(results) == [[-1, -1, -1, -1, -1], 256, 0]
 
 
 def test_shmem_ptr_for_self_peers_and_bad_arguments():
-    results = run(3, "shmem_ptr_for")
+    results = run(3, "ptr")
     for pe in results:
         is_self, distinct, seen, inner, bad, last = pe.report
         assert is_self and distinct == 3
@@ -95,7 +95,7 @@ def test_shmem_ptr_for_self_peers_and_bad_arguments():
 
 
 def test_buffer_views_and_their_errors():
-    results = run(2, "buffer_views_and")
+    results = run(2, "buffer_views")
     for pe in results:
         ok, codes = pe.report
         assert ok == [True] * 5
@@ -109,7 +109,7 @@ def test_buffer_before_init_is_not_inited():
 
 
 def test_numpy_array_in_the_heap_and_peer_arrays():
-    results = run(3, "numpy_array_in")
+    results = run(3, "numpy_arrays")
     metas = [pe.report[0] for pe in results]
     assert all(m == metas[0] for m in metas)
     shape_a, dt_a, shape_b, dt_b, writeable, off_a, off_b, self_ptr, off_again = metas[0]

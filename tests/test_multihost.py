@@ -35,7 +35,7 @@ def no_failures(results: list) -> None:
 
 
 def test_put_get_of_many_sizes_across_hosts_byte_for_byte(hosts):
-    results = hosts.run(4, "multihost", "put_get_of", timeout=60)
+    results = hosts.run(4, "multihost", "put_get", timeout=60)
     for pe in results:
         ptrs, bad = pe.report
         assert bad == [], f"PE {pe.rank}: {bad}"
@@ -44,12 +44,12 @@ def test_put_get_of_many_sizes_across_hosts_byte_for_byte(hosts):
 
 
 def test_put_with_signal_across_hosts_data_visible_with_the_signal(hosts):
-    results = hosts.run(4, "multihost", "put_with_signal", timeout=60)
+    results = hosts.run(4, "multihost", "put_signal", timeout=60)
     no_failures(results)
 
 
 def test_atomics_from_all_four_pes_on_one_word_are_exact(hosts):
-    results = hosts.run(4, "multihost", "atomics_from_all", timeout=60)
+    results = hosts.run(4, "multihost", "atomics", timeout=60)
     tickets = sorted(t for pe in results for t in pe.report[0])
     assert tickets == list(range(600)), "fetch_add tickets are not unique and dense"
     for pe in results:
@@ -58,12 +58,12 @@ def test_atomics_from_all_four_pes_on_one_word_are_exact(hosts):
 
 
 def test_barriers_strided_teams_and_collectives_across_hosts(hosts):
-    results = hosts.run(4, "multihost", "barriers_strided_teams", timeout=60)
+    results = hosts.run(4, "multihost", "teams", timeout=60)
     no_failures(results)
 
 
 def test_a_pe_dying_on_the_other_host_fails_waits_and_transfers_not_hangs(hosts):
-    results = hosts.run(4, "multihost", "a_pe_dying", check=False, timeout=60)
+    results = hosts.run(4, "multihost", "dead_pe", check=False, timeout=60)
     assert results[3].returncode == 9
     for pe in results[:3]:
         assert pe.returncode == 0, f"PE {pe.rank}\n{pe.stderr}"
@@ -164,7 +164,7 @@ def test_a_process_without_the_job_secret_cannot_write_into_a_heap(hosts, tmp_pa
 
 
 def test_roce_engine_on_one_host_sends_everything_over_the_network():
-    results = spmd.run_module(3, "multihost", "roce_engine_on", timeout=60)
+    results = spmd.run_module(3, "multihost", "roce_one_host", timeout=60)
     assert sorted(t for pe in results for t in pe.report[0]) == list(range(300))
     for pe in results:
         assert pe.report[1] == [], f"PE {pe.rank}: {pe.report[1]}"

@@ -25,14 +25,14 @@ def run(n: int, case: str, *args: str, timeout: float = 45, **kw):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_all_pairs_all_sizes_unaligned_byte_for_byte(engine):
     """4 PEs; every PE targets every PE (itself too) with every size, for put, get, put_nbi and get_nbi."""
-    results = run(4, "all_pairs_all", engine, timeout=90)
+    results = run(4, "all_pairs", engine, timeout=90)
     for pe in results:
         assert pe.report == {}, f"PE {pe.rank}: {pe.report}"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_local_side_as_address_bytes_bytearray_memoryview_and_numpy(engine):
-    results = run(2, "local_side_as", engine)
+    results = run(2, "local_kinds", engine)
     for pe in results:
         assert pe.report == [], f"PE {pe.rank}: {pe.report}"
 
@@ -102,7 +102,7 @@ def test_too_short_local_buffer_raises_invalid_param(one_pe, fn):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_bad_arguments_raise_shmem_error_never_crash(engine):
-    results = run(2, "bad_arguments_raise", engine)
+    results = run(2, "bad_arguments", engine)
     for pe in results:
         codes, after = pe.report
         assert after == [True, True, True]
@@ -113,7 +113,7 @@ def test_bad_arguments_raise_shmem_error_never_crash(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_python_threads_put_concurrently_into_disjoint_regions(engine):
-    results = run(2, "python_threads_put", engine)
+    results = run(2, "threads", engine)
     for pe in results:
         assert pe.report == [], f"PE {pe.rank}: {pe.report}"
 
@@ -124,7 +124,7 @@ def test_sdma_nbi_overlaps_with_python_and_quiet_completes(engine, how):
     buffer (seen through its mapped heap) still holds old bytes; the copy then progresses while Python runs,
     before any quiet; quiet completes it. Under MTE the nbi call does the copy itself: every time, the peer holds
     all of it when the call returns. Observed through the data, not a clock (issue 11: no test times speed)."""
-    results = run(2, "sdma_nbi_overlaps", engine, how)
+    results = run(2, "nbi_overlap", engine, how)
     pending, work, equal, attempts = results[0].report
     assert equal and results[1].report is True
     if engine == "SDMA":
@@ -139,7 +139,7 @@ def test_chunk_size_from_mte_set_ub_params_is_in_effect_on_the_copy_engine():
     """The chunk size is observable as time: a 1 MiB transfer in 1-byte chunks costs a million work items.
     Before init the value is kept for init (and the call says NOT_INITED); afterwards it applies at once. Data
     stays exact whatever the chunk size, also when chunks do not divide the transfer."""
-    results = run(2, "chunk_size_from")
+    results = run(2, "chunk_size")
     for pe in results:
         out = pe.report
         assert out["before"] == shmem.SHMEM_NOT_INITED
@@ -153,7 +153,7 @@ def test_chunk_size_from_mte_set_ub_params_is_in_effect_on_the_copy_engine():
 def test_fence_orders_a_big_put_before_the_flag_that_announces_it(engine):
     """PE 0 puts 256 KiB (nbi: queued on the copy engine under SDMA), fences, then puts an 8-byte flag (copied
     inline under SDMA, so without the fence it would overtake). PE 1 waits for the flag and checks the data."""
-    results = run(2, "fence_orders_a", engine)
+    results = run(2, "fence", engine)
     assert results[1].report == []
 
 
@@ -163,7 +163,7 @@ def test_long_transfers_release_the_gil(engine):
     interval of an hour, the main thread gives the GIL up only where it blocks: a tick of the other thread stamped
     between the main thread's two clock reads around the put proves that the put let go of the GIL. Seen
     through the order of events, not a duration."""
-    results = run(1, "long_transfers_release", engine)
+    results = run(1, "gil", engine)
     inside = results[0].report
     assert max(inside) > 0, inside
 
@@ -186,6 +186,6 @@ def test_nbi_keeps_a_temporary_source_alive_until_quiet():
     # A buffer object passed to a _nbi call may be a temporary that Python frees on return; the copy engine reads it
     # later. The facade holds the buffer until the next quiet, so the data that lands is the data that was passed,
     # and the object cannot be resized meanwhile.
-    results = run(2, "nbi_keeps_a")
+    results = run(2, "nbi_keeps_source")
     assert results[0].report is False
     assert results[1].report == [True, True]

@@ -218,7 +218,7 @@ def test_calls_before_init_are_not_inited():
 def test_ping_pong_1000_rounds_data_is_visible_with_its_signal(engine):
     # Rounds alternate SET/ADD and blocking/nbi; every third payload is 64 KiB, which the SDMA copy engine splits
     # into 16 KiB chunks over its workers, so a signal that overtook its data would be seen with stale bytes.
-    results = run(2, "ping_pong_1000", str(int(engine)), timeout=50)
+    results = run(2, "ping_pong", str(int(engine)), timeout=50)
     for pe in results:
         bad, nbad, final, secs = pe.report
         assert nbad == 0, f"PE {pe.rank}: {nbad} rounds saw the signal without the data, first: {bad}"
@@ -238,7 +238,7 @@ def test_wait_until_each_comparison_waits_for_the_right_value():
         (shmem.SHMEM_CMP_GT, INT32_MAX - 1, 0, [INT32_MAX - 1, INT32_MIN, INT32_MAX]),
         (shmem.SHMEM_CMP_LT, INT32_MIN + 1, 0, [INT32_MIN + 1, INT32_MAX, INT32_MIN]),
     ]
-    results = run(2, "wait_until_each", json.dumps(cases), timeout=40)
+    results = run(2, "each_comparison", json.dumps(cases), timeout=40)
     out = results[0].report
     for (cmp, target, _, steps), (got, fetched, took) in zip(cases, out, strict=True):
         assert got == steps[-1] == fetched, (cmp, target, steps, got)
@@ -254,7 +254,7 @@ def test_add_from_four_pes_gives_the_exact_sum(engine):
 
 
 def test_a_long_wait_sleeps_instead_of_spinning():
-    results = run(2, "a_long_wait", timeout=40)
+    results = run(2, "long_wait", timeout=40)
     got, cpu, rusage, wall = results[0].report
     assert got == 42
     assert 1.8 < wall < 30, wall  # returned after the peer's write 2 s later; the upper bound guards a hang only
@@ -266,7 +266,7 @@ def test_a_sleeping_waiter_is_woken_by_a_peer():
     # (CLOCK_MONOTONIC is one clock for all processes of a host). That the write's futex wake ends the sleep, not
     # the sleeper's periodic re-check, is counted in Go (gopkg/internal/signal TestEveryWriteWakesSleepers,
     # gopkg/internal/netengine's wake test); the wake-up latency is measured in bench/, not asserted here.
-    results = run(2, "a_sleeping_waiter", timeout=40)
+    results = run(2, "sleeping_waiter", timeout=40)
     woken, written = results[0].report, results[1].report
     assert [got for got, _ in woken] == list(range(1, 8))
     delays = sorted(t - w for (_, t), w in zip(woken, written, strict=True))
@@ -274,7 +274,7 @@ def test_a_sleeping_waiter_is_woken_by_a_peer():
 
 
 def test_eight_pes_in_a_ring_on_two_cores_make_progress():
-    results = run(8, "eight_pes_in", timeout=55)
+    results = run(8, "ring_of_eight", timeout=55)
     for pe in results:
         bad, secs = pe.report
         # Every round, right data with its signal; the run's timeout guards against a hang. How fast the ring
@@ -284,14 +284,14 @@ def test_eight_pes_in_a_ring_on_two_cores_make_progress():
 
 def test_wait_until_releases_the_gil():
     # If the wait held the GIL, the main thread could never write the signal and this would hang.
-    results = run(1, "wait_until_releases", timeout=30)
+    results = run(1, "releases_gil", timeout=30)
     got, ticks, alive = results[0].report
     assert (got, alive) == ([9], False)
     assert ticks > 1000
 
 
 def test_waiter_whose_signaller_died_gets_bootstrap_error_promptly():
-    results = run(2, "waiter_whose_signaller", check=False, timeout=40)
+    results = run(2, "dead_signaller", check=False, timeout=40)
     assert results[1].returncode == 3
     assert results[0].returncode == 0, results[0].stderr
     code, took, message = results[0].report

@@ -11,7 +11,7 @@ def run(n: int, case: str, **kw) -> list:
 
 
 def test_split_strided_on_world_and_on_a_split_of_a_split():
-    results = run(6, "split_strided_on")
+    results = run(6, "split_strided")
     by_rank = {pe.rank: pe.report for pe in results}
     evens_id = by_rank[0]["evens"]
     assert evens_id not in (0, -1)
@@ -32,7 +32,7 @@ def test_split_strided_on_world_and_on_a_split_of_a_split():
 
 
 def test_split_2d_returns_row_and_column_teams():
-    results = run(5, "split_2d_returns")
+    results = run(5, "split_2d")
     reports = [pe.report for pe in results]
     for i, x_range in enumerate((2, 5, 9)):
         width = min(x_range, 5)
@@ -51,7 +51,7 @@ def test_split_2d_returns_row_and_column_teams():
 
 
 def test_bad_split_arguments_fail_on_every_member_and_the_job_goes_on():
-    results = run(3, "bad_split_arguments", timeout=60)
+    results = run(3, "bad_splits", timeout=60)
     reports = [pe.report for pe in results]
     for rank, (codes, good, good_ident) in enumerate(reports):
         assert codes == [shmem.SHMEM_INVALID_PARAM] * 12
@@ -60,7 +60,7 @@ def test_bad_split_arguments_fail_on_every_member_and_the_job_goes_on():
 
 
 def test_get_config_destroy_and_barriers_on_nested_teams():
-    results = run(4, "get_config_destroy")
+    results = run(4, "config_destroy")
     for pe in results:
         seen = pe.report
         assert seen["world_cfg"] == ["TeamConfig", 0]

@@ -12,7 +12,8 @@ import shmem
 from programs.pe import IP_PORT, NPES, RANK, dispatch, report
 
 
-def four_pes_meet() -> None:
+def four_pes() -> None:
+    """Four PEs meet, know who they are and pass a barrier."""
     assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
     seen = [shmem.my_pe(), shmem.pe_count(), shmem.my_pe(0), shmem.pe_count(0), int(shmem.shmem_init_status())]
     for _ in range(50):
@@ -45,11 +46,13 @@ def init_via_attributes() -> None:
     shmem.shmem_finialize()
 
 
-def no_address_for() -> None:
+def no_address() -> None:
+    """Two PEs and no address anywhere: init returns the bootstrap error."""
     report(shmem.shmem_init(0, 2, 1 << 20))
 
 
-def missing_pe_times() -> None:
+def missing_pe() -> None:
+    """A PE that never comes: init times out cleanly, and init works afterwards."""
     attr = shmem.InitAttr()
     assert shmem.shmem_set_attributes(RANK, NPES, 1 << 20, IP_PORT, attr) == 0
     assert shmem.shmem_set_timeout(attr, 2) == 0
@@ -65,21 +68,24 @@ def missing_pe_times() -> None:
     report([rc, took, status, left, threads])
 
 
-def rank0_that_cannot() -> None:
+def rank0_port_taken() -> None:
+    """Rank 0 that cannot bind its address: init returns the bootstrap error."""
     attr = shmem.InitAttr()
     shmem.shmem_set_attributes(0, 2, 1 << 20, IP_PORT, attr)
     shmem.shmem_set_timeout(attr, 2)
     report(shmem.shmem_init(0, 2, 1 << 20))
 
 
-def init_finalize_init() -> None:
+def init_again() -> None:
+    """init, barrier and finalize three times over."""
     for i in range(3):
         assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0, i
         shmem.shmem_barrier_all()
         shmem.shmem_finialize()
 
 
-def global_exit_ends() -> None:
+def global_exit() -> None:
+    """PE 1's global exit ends every PE, also ones busy in Python or blocked."""
     assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
     shmem.shmem_barrier_all()
     if RANK == 1:
@@ -93,11 +99,13 @@ def global_exit_ends() -> None:
     print("not reached", flush=True)
 
 
-def global_exit_before() -> None:
+def global_exit_before_init() -> None:
+    """global_exit before init exits this process with the status."""
     shmem.shmem_global_exit(3)
 
 
-def a_dead_pe() -> None:
+def dead_pe() -> None:
+    """A barrier with a dead PE fails with the bootstrap error instead of hanging."""
     attr = shmem.InitAttr()
     shmem.shmem_set_attributes(RANK, NPES, 1 << 20, IP_PORT, attr)
     shmem.shmem_set_timeout(attr, 60)
@@ -115,14 +123,14 @@ def a_dead_pe() -> None:
 
 
 if __name__ == "__main__":
-    dispatch({"four_pes_meet": four_pes_meet,
+    dispatch({"four_pes": four_pes,
               "attributes_address": attributes_address,
               "torchrun_address": torchrun_address,
               "init_via_attributes": init_via_attributes,
-              "no_address_for": no_address_for,
-              "missing_pe_times": missing_pe_times,
-              "rank0_that_cannot": rank0_that_cannot,
-              "init_finalize_init": init_finalize_init,
-              "global_exit_ends": global_exit_ends,
-              "global_exit_before": global_exit_before,
-              "a_dead_pe": a_dead_pe})
+              "no_address": no_address,
+              "missing_pe": missing_pe,
+              "rank0_port_taken": rank0_port_taken,
+              "init_again": init_again,
+              "global_exit": global_exit,
+              "global_exit_before_init": global_exit_before_init,
+              "dead_pe": dead_pe})

@@ -28,7 +28,8 @@ ODD = {"malloc": lambda: shmem.shmem_malloc(0), "calloc": lambda: shmem.shmem_ca
        "align": lambda: shmem.shmem_align(3, 64)}
 
 
-def allocations_have_the() -> None:
+def same_offsets() -> None:
+    """Allocations of every kind have the same offset on every PE."""
     init()
     first = shmem.shmem_malloc(64)
     blocks, seen = [first], []
@@ -52,7 +53,8 @@ def allocations_have_the() -> None:
     report([offsets, seen])
 
 
-def every_block_is() -> None:
+def alignment() -> None:
+    """Every block is 64-byte aligned; shmem_align honours every power of two and refuses the rest."""
     init(8 << 20)
     rng = random.Random(7)
     misaligned, ptrs = [], []
@@ -76,7 +78,8 @@ def every_block_is() -> None:
     report([misaligned, aligned, bad])
 
 
-def calloc_zeroes_memory() -> None:
+def calloc_zeroes() -> None:
+    """calloc returns zeroed memory where freed blocks held garbage."""
     init()
     n = 70000
     p = shmem.shmem_malloc(n)
@@ -97,7 +100,8 @@ def calloc_zeroes_memory() -> None:
     shmem.shmem_finialize()
 
 
-def malloc_zero_and() -> None:
+def null_sizes() -> None:
+    """malloc of 0 and bad sizes give NULL."""
     init()
     out = [shmem.shmem_malloc(0), shmem.shmem_calloc(0, 8), shmem.shmem_calloc(8, 0),
            shmem.shmem_malloc(-1), shmem.shmem_calloc(-1, 8), shmem.shmem_calloc(1 << 40, 1 << 40)]
@@ -108,7 +112,8 @@ def malloc_zero_and() -> None:
     report(out)
 
 
-def heap_full_gives() -> None:
+def heap_full() -> None:
+    """A request beyond the heap gives NULL on every PE, with the reason logged."""
     init()
     too_big = shmem.shmem_malloc(MEM + 64)
     why_big = list(LOG)
@@ -121,7 +126,8 @@ def heap_full_gives() -> None:
     shmem.shmem_finialize()
 
 
-def pes_asking_different() -> None:
+def different_sizes() -> None:
+    """PEs asking different sizes all get NULL; the heap stays symmetric."""
     init()
     first = shmem.shmem_malloc(64)
     odd = shmem.shmem_malloc(1024 + 64 * (RANK == 2))     # one PE disagrees
@@ -132,7 +138,8 @@ def pes_asking_different() -> None:
     shmem.shmem_finialize()
 
 
-def one_pe_with(odd: str) -> None:
+def one_odd_request(odd: str) -> None:
+    """One PE's invalid request makes the whole job's allocation NULL, in step."""
     attr = shmem.InitAttr()
     assert shmem.shmem_set_attributes(RANK, NPES, MEM, IP_PORT, attr) == 0
     assert shmem.shmem_set_timeout(attr, 2) == 0
@@ -144,7 +151,8 @@ def one_pe_with(odd: str) -> None:
     shmem.shmem_finialize()
 
 
-def free_errors_raise() -> None:
+def free_errors() -> None:
+    """Bad frees raise INVALID_PARAM on every PE and free nothing."""
     init()
     local = np.zeros(64, np.uint8)
     p = shmem.shmem_malloc(256)
@@ -172,7 +180,8 @@ def free_errors_raise() -> None:
     shmem.shmem_finialize()
 
 
-def shmem_ptr_for() -> None:
+def ptr() -> None:
+    """shmem_ptr of this PE, of peers and of bad arguments."""
     init()
     p = shmem.shmem_malloc(4096)
     shmem.buffer(p, 8)[:] = bytes([RANK]) * 8
@@ -192,7 +201,8 @@ def shmem_ptr_for() -> None:
     shmem.shmem_finialize()
 
 
-def buffer_views_and() -> None:
+def buffer_views() -> None:
+    """buffer() views of the heap and their errors."""
     init()
     p = shmem.shmem_malloc(1000)
     mv = shmem.buffer(p, 1000)
@@ -217,7 +227,8 @@ def buffer_views_and() -> None:
     shmem.shmem_finialize()
 
 
-def numpy_array_in() -> None:
+def numpy_arrays() -> None:
+    """NumPy arrays in the heap and views of peers' arrays."""
     init()
     first = shmem.shmem_malloc(64)
     a = shmem.array((4, 5), "int32")
@@ -253,6 +264,7 @@ def numpy_array_in() -> None:
 
 
 def mte_set_ub() -> None:
+    """mte_set_ub_params before and after init: the return codes."""
     codes = [shmem.mte_set_ub_params(0, 65536, 0),        # before init: kept, NOT_INITED
              shmem.mte_set_ub_params(0, 0, 0)]
     init()
@@ -266,6 +278,7 @@ def mte_set_ub() -> None:
 
 
 def mte_get_ub() -> None:
+    """mte_get_ub_params reports what was set and the chunk size in effect."""
     seen = [list(shmem.mte_get_ub_params())]            # defaults before anything: 1 MiB chunks
     shmem.mte_set_ub_params(64, 8192, 5)                 # before init: kept for init
     seen.append(list(shmem.mte_get_ub_params()))
@@ -307,17 +320,17 @@ def killed() -> None:
 
 
 if __name__ == "__main__":
-    dispatch({"allocations_have_the": allocations_have_the,
-              "every_block_is": every_block_is,
-              "calloc_zeroes_memory": calloc_zeroes_memory,
-              "malloc_zero_and": malloc_zero_and,
-              "heap_full_gives": heap_full_gives,
-              "pes_asking_different": pes_asking_different,
-              "one_pe_with": one_pe_with,
-              "free_errors_raise": free_errors_raise,
-              "shmem_ptr_for": shmem_ptr_for,
-              "buffer_views_and": buffer_views_and,
-              "numpy_array_in": numpy_array_in,
+    dispatch({"same_offsets": same_offsets,
+              "alignment": alignment,
+              "calloc_zeroes": calloc_zeroes,
+              "null_sizes": null_sizes,
+              "heap_full": heap_full,
+              "different_sizes": different_sizes,
+              "one_odd_request": one_odd_request,
+              "free_errors": free_errors,
+              "ptr": ptr,
+              "buffer_views": buffer_views,
+              "numpy_arrays": numpy_arrays,
               "mte_set_ub": mte_set_ub,
               "mte_get_ub": mte_get_ub,
               "killed": killed})

@@ -72,7 +72,8 @@ def listening_ports() -> list[int]:
     return ports
 
 
-def put_get_of() -> None:
+def put_get() -> None:
+    """Puts and gets of many sizes across the hosts, byte for byte, blocking and nbi."""
     init()
     sizes = [1, 7, 8, 63, 64, 65, 4095, 4096, 16385, 65543, 1 << 20, (1 << 20) + 3, (3 << 20) + 5]
     cap = (4 << 20) + 128
@@ -114,7 +115,8 @@ def put_get_of() -> None:
     report([ptrs, BAD])
 
 
-def put_with_signal() -> None:
+def put_signal() -> None:
+    """Put-with-signal across the hosts: the data is there whenever the signal is."""
     init()
     n_max = (1 << 20) + 5
     buf, sig, ready = shmem.shmem_malloc(n_max), shmem.shmem_malloc(64), shmem.shmem_malloc(64)
@@ -177,7 +179,8 @@ def put_with_signal() -> None:
     report(BAD)
 
 
-def atomics_from_all() -> None:
+def atomics() -> None:
+    """Atomics from all four PEs on one word: exact."""
     init()
     c64, c32, lock = shmem.shmem_malloc(8), shmem.shmem_malloc(4), shmem.shmem_malloc(8)
     words = shmem.shmem_malloc(64)
@@ -222,7 +225,8 @@ def atomics_from_all() -> None:
     report([tickets, final, BAD])
 
 
-def barriers_strided_teams() -> None:
+def teams() -> None:
+    """Barriers, strided teams across the hosts, their barrier and collectives."""
     init()
     W, INVALID = shmem.SHMEM_TEAM_WORLD, shmem.SHMEM_TEAM_INVALID
     arr = shmem.array(1000, "int64")
@@ -272,7 +276,8 @@ def barriers_strided_teams() -> None:
     report(BAD)
 
 
-def a_pe_dying() -> None:
+def dead_pe() -> None:
+    """A PE on the other host dies: waits and transfers fail with the bootstrap error."""
     init(timeout=60)
     sig, buf = shmem.shmem_malloc(64), shmem.shmem_malloc(1 << 16)
     shmem.shmem_barrier_all()
@@ -354,7 +359,8 @@ def vanished_put(folder: str) -> None:
     os._exit(0)                          # no finalize: it is not what this test is about
 
 
-def roce_engine_on() -> None:
+def roce_one_host() -> None:
+    """On one host, the ROCE engine sends everything through the network."""
     init(mem=1 << 23, engine=shmem.OpEngineType.ROCE)
     buf, sig, ctr = shmem.shmem_malloc((2 << 20) + 16), shmem.shmem_malloc(8), shmem.shmem_malloc(8)
     ptrs = [shmem.shmem_ptr(buf, pe) for pe in range(NPES)]
@@ -412,12 +418,12 @@ def intruded(port_file: str, done_file: str) -> None:
 
 
 if __name__ == "__main__":
-    dispatch({"put_get_of": put_get_of,
-              "put_with_signal": put_with_signal,
-              "atomics_from_all": atomics_from_all,
-              "barriers_strided_teams": barriers_strided_teams,
-              "a_pe_dying": a_pe_dying,
+    dispatch({"put_get": put_get,
+              "put_signal": put_signal,
+              "atomics": atomics,
+              "teams": teams,
+              "dead_pe": dead_pe,
               "vanish": vanish,
               "vanished_put": vanished_put,
-              "roce_engine_on": roce_engine_on,
+              "roce_one_host": roce_one_host,
               "intruded": intruded})

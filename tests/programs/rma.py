@@ -46,7 +46,8 @@ def code_of(fn: Any, *args: Any) -> int | str:
     return "no error"
 
 
-def all_pairs_all(engine: str) -> None:
+def all_pairs(engine: str) -> None:
+    """Every PE puts to and gets from every PE (itself too) every size, unaligned, byte for byte."""
     MAXN = max(SIZES)
     SLOT = MAXN + 256
     init(engine, NPES * SLOT + SLOT + (1 << 20))
@@ -97,7 +98,8 @@ def all_pairs_all(engine: str) -> None:
     report(failures)
 
 
-def local_side_as(engine: str) -> None:
+def local_kinds(engine: str) -> None:
+    """The local side as an address, bytes, bytearray, memoryview or NumPy array."""
     init(engine, 4 << 20)
     peer = 1 - RANK
     sym = shmem.shmem_malloc(2 << 20)
@@ -151,7 +153,8 @@ def local_side_as(engine: str) -> None:
     report(failures)
 
 
-def bad_arguments_raise(engine: str) -> None:
+def bad_arguments(engine: str) -> None:
+    """Bad arguments raise ShmemError with their code and never crash; the job goes on."""
     MEM = 1 << 20
     init(engine, MEM)
     peer = 1 - RANK
@@ -209,7 +212,8 @@ def bad_arguments_raise(engine: str) -> None:
     report([codes, after])
 
 
-def python_threads_put(engine: str) -> None:
+def threads(engine: str) -> None:
+    """Python threads put concurrently into disjoint regions of the peer."""
     init(engine, 8 << 20)
     THREADS, REGION = 4, 1 << 20
     peer = 1 - RANK
@@ -255,7 +259,8 @@ def python_threads_put(engine: str) -> None:
     report(errors)
 
 
-def sdma_nbi_overlaps(engine: str, how: str) -> None:
+def nbi_overlap(engine: str, how: str) -> None:
+    """A put_nbi returns before its copy is done; quiet completes it."""
     N = 64 << 20
     ATTEMPTS = 5
     init(engine, N + (1 << 20), how=how)
@@ -284,7 +289,8 @@ def sdma_nbi_overlaps(engine: str, how: str) -> None:
     report(out)
 
 
-def chunk_size_from() -> None:
+def chunk_size() -> None:
+    """The chunk size of mte_set_ub_params is the one the copy engine uses."""
     before = shmem.mte_set_ub_params(0, 1, 0)
     init("SDMA", 8 << 20)
     peer = 1 - RANK
@@ -330,7 +336,8 @@ def chunk_size_from() -> None:
     report(out)
 
 
-def fence_orders_a(engine: str) -> None:
+def fence(engine: str) -> None:
+    """A fence orders a big put before the flag that announces it."""
     init(engine, 4 << 20)
     N, ROUNDS = 256 << 10, 25
     data = shmem.shmem_malloc(N)
@@ -364,7 +371,8 @@ def fence_orders_a(engine: str) -> None:
     report(wrong)
 
 
-def long_transfers_release(engine: str) -> None:
+def gil(engine: str) -> None:
+    """A long put releases the GIL: another thread ticks while it copies."""
     N = 128 << 20
     init(engine, N + (1 << 20))
     dst = shmem.shmem_malloc(N)
@@ -391,7 +399,8 @@ def long_transfers_release(engine: str) -> None:
     report(inside)
 
 
-def nbi_keeps_a() -> None:
+def nbi_keeps_source() -> None:
+    """An nbi put keeps a temporary source alive (and unresizable) until quiet."""
     attr = shmem.InitAttr()
     shmem.shmem_set_attributes(RANK, NPES, 64 << 20, IP_PORT, attr)
     shmem.shmem_set_data_op_engine_type(attr, shmem.OpEngineType.SDMA)
@@ -421,12 +430,12 @@ def nbi_keeps_a() -> None:
 
 
 if __name__ == "__main__":
-    dispatch({"all_pairs_all": all_pairs_all,
-              "local_side_as": local_side_as,
-              "bad_arguments_raise": bad_arguments_raise,
-              "python_threads_put": python_threads_put,
-              "sdma_nbi_overlaps": sdma_nbi_overlaps,
-              "chunk_size_from": chunk_size_from,
-              "fence_orders_a": fence_orders_a,
-              "long_transfers_release": long_transfers_release,
-              "nbi_keeps_a": nbi_keeps_a})
+    dispatch({"all_pairs": all_pairs,
+              "local_kinds": local_kinds,
+              "bad_arguments": bad_arguments,
+              "threads": threads,
+              "nbi_overlap": nbi_overlap,
+              "chunk_size": chunk_size,
+              "fence": fence,
+              "gil": gil,
+              "nbi_keeps_source": nbi_keeps_source})

@@ -28,7 +28,8 @@ def init(engine: int = 1, mem: int = 1 << 22, timeout: int | None = None) -> Non
     assert shmem.shmem_init(RANK, NPES, mem) == 0
 
 
-def ping_pong_1000(engine: str) -> None:
+def ping_pong(engine: str) -> None:
+    """1000 rounds of ping-pong: the data is visible whenever its signal is."""
     ROUNDS, BIG = 1000, 1 << 16
     init(int(engine))
     assert shmem.mte_set_ub_params(0, 16384, 0) == 0
@@ -74,7 +75,8 @@ def ping_pong_1000(engine: str) -> None:
     report([bad[:5], len(bad), final, secs])
 
 
-def wait_until_each(cases: str) -> None:
+def each_comparison(cases: str) -> None:
+    """PE 0 waits with each comparison; PE 1 writes values until one satisfies it."""
     init()
     sig = shmem.shmem_malloc(64)
     out = []
@@ -96,6 +98,7 @@ def wait_until_each(cases: str) -> None:
 
 
 def add_from_four(engine: str) -> None:
+    """Concurrent ADDs from four PEs give the exact sum."""
     N = 300
     init(int(engine))
     up, down = shmem.shmem_malloc(64), shmem.shmem_malloc(64)
@@ -123,7 +126,8 @@ def add_from_four(engine: str) -> None:
     report(out)
 
 
-def a_long_wait() -> None:
+def long_wait() -> None:
+    """A long wait sleeps instead of spinning: CPU time of a 2 s wait."""
     init()
     sig = shmem.shmem_malloc(64)
     shmem.shmem_barrier_all()
@@ -141,7 +145,8 @@ def a_long_wait() -> None:
     shmem.shmem_finialize()
 
 
-def a_sleeping_waiter() -> None:
+def sleeping_waiter() -> None:
+    """A waiter asleep on the futex is woken by a peer's write, for each value."""
     init()
     sig = shmem.shmem_malloc(64)
     shmem.shmem_barrier_all()
@@ -162,7 +167,8 @@ def a_sleeping_waiter() -> None:
     report(out)
 
 
-def eight_pes_in() -> None:
+def ring_of_eight() -> None:
+    """Eight PEs in a ring on two cores make progress, right data with each signal."""
     init(mem=1 << 20)
     sig = shmem.shmem_malloc(64)
     data = shmem.shmem_malloc(64)
@@ -187,7 +193,8 @@ def eight_pes_in() -> None:
     report([bad, secs])
 
 
-def wait_until_releases() -> None:
+def releases_gil() -> None:
+    """A wait releases the GIL: another thread runs meanwhile."""
     init()
     sig = shmem.shmem_malloc(64)
     got = []
@@ -203,7 +210,8 @@ def wait_until_releases() -> None:
     report([got, ticks, alive])
 
 
-def waiter_whose_signaller() -> None:
+def dead_signaller() -> None:
+    """A waiter whose signaller died ends with the bootstrap error."""
     init(timeout=60)
     sig = shmem.shmem_malloc(64)
     shmem.shmem_barrier_all()
@@ -219,11 +227,11 @@ def waiter_whose_signaller() -> None:
 
 
 if __name__ == "__main__":
-    dispatch({"ping_pong_1000": ping_pong_1000,
-              "wait_until_each": wait_until_each,
+    dispatch({"ping_pong": ping_pong,
+              "each_comparison": each_comparison,
               "add_from_four": add_from_four,
-              "a_long_wait": a_long_wait,
-              "a_sleeping_waiter": a_sleeping_waiter,
-              "eight_pes_in": eight_pes_in,
-              "wait_until_releases": wait_until_releases,
-              "waiter_whose_signaller": waiter_whose_signaller})
+              "long_wait": long_wait,
+              "sleeping_waiter": sleeping_waiter,
+              "ring_of_eight": ring_of_eight,
+              "releases_gil": releases_gil,
+              "dead_signaller": dead_signaller})

@@ -25,7 +25,8 @@ def code_of(fn: Callable[..., Any], *args: Any) -> int | str:
     return "no error"
 
 
-def split_strided_on() -> None:
+def split_strided() -> None:
+    """Strided splits of the world and of a split of a split; identity and translation."""
     evens = shmem.team_split_strided(W, 0, 2, 3)            # world PEs 0, 2, 4
     seen: dict[str, Any] = {"evens": evens, "evens_ident": ident(evens)}
     if evens != INVALID:
@@ -45,7 +46,8 @@ def split_strided_on() -> None:
     report(seen)
 
 
-def split_2d_returns() -> None:
+def split_2d() -> None:
+    """split_2d gives row and column teams."""
     seen = []
     for x_range in (2, 5, 9):
         x, y = shmem.team_split_2d(W, x_range)
@@ -54,7 +56,8 @@ def split_2d_returns() -> None:
     report(seen)
 
 
-def bad_split_arguments() -> None:
+def bad_splits() -> None:
+    """Bad split arguments fail on every member; the job goes on."""
     codes: list[int | str] = [shmem.team_split_strided(*args) for args in [  # Ascend's binding returns the status
         (W, 0, 1, 4), (W, 3, 1, 1), (W, -1, 1, 1), (W, 0, 0, 2), (W, 0, -1, 2), (W, 0, 1, 0), (W, 1, 2, 2),
         (12345, 0, 1, 1), (INVALID, 0, 1, 1)]]
@@ -66,7 +69,8 @@ def bad_split_arguments() -> None:
     report([codes, good, good_ident])
 
 
-def get_config_destroy() -> None:
+def config_destroy() -> None:
+    """get_config, barriers that really wait on nested teams, destroy and its errors."""
     seen: dict[str, Any] = {}
     cfg = shmem.shmem_team_get_config(W)
     seen["world_cfg"] = [type(cfg).__name__, cfg.num_contexts]
@@ -108,5 +112,5 @@ def get_config_destroy() -> None:
 
 if __name__ == "__main__":
     assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-    dispatch({"split_strided_on": split_strided_on, "split_2d_returns": split_2d_returns,
-              "bad_split_arguments": bad_split_arguments, "get_config_destroy": get_config_destroy})
+    dispatch({"split_strided": split_strided, "split_2d": split_2d,
+              "bad_splits": bad_splits, "config_destroy": config_destroy})

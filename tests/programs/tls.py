@@ -58,6 +58,7 @@ STRANGERS: dict[str, Callable[[], Any]] = {
 
 
 def argument_errors() -> None:
+    """set_conf_store_tls and set_conf_store_tls_key: argument errors give -2 or TypeError."""
     bad = {
         "unknown key": info("pe0") + " tlsColour: blue;",
         "no colon": "tlsCaFile ca.pem; tlsCert: c.pem; tlsPk: k.pem",
@@ -91,6 +92,7 @@ def argument_errors() -> None:
 
 
 def four_pes() -> None:
+    """Four PEs meet over mutual TLS and move data, twice (init again after finalize loads the key again)."""
     tls_on(f"pe{RANK}")
     seen = []
     for _ in range(2):                          # init again after finalize: the key is loaded again
@@ -106,6 +108,7 @@ def four_pes() -> None:
 
 
 def roce() -> None:
+    """Puts, gets and atomics through the network engine over TLS."""
     tls_on(f"pe{RANK}")
     assert init(engine=shmem.OpEngineType.ROCE) == 0
     n = 200_000
@@ -130,6 +133,7 @@ def roce() -> None:
 
 
 def key_given() -> None:
+    """The key from set_conf_store_tls_key (PEM text or a path), its password through the handler."""
     pk = open(f"{D}/pe{RANK}.key").read() if RANK == 0 else f"{D}/pe{RANK}.key"
     cipher = open(f"{D}/pe{RANK}.pwd").read().strip()
     # tls_info without tlsPk/tlsPkPwd: the key comes from set_conf_store_tls_key, the handler with it.
@@ -147,6 +151,7 @@ def key_given() -> None:
 
 
 def rank0() -> None:
+    """Rank 0 with TLS waits for PE 1 while strangers try its address."""
     tls_on("pe0")
     rc = init(timeout=40)
     if rc == 0:
@@ -164,6 +169,7 @@ def stranger(what: str) -> None:
 
 
 def real_pe1() -> None:
+    """The real PE 1 gets in after the strangers were refused."""
     tls_on("pe1")
     assert init() == 0
     shmem.shmem_barrier_all()
@@ -172,6 +178,7 @@ def real_pe1() -> None:
 
 
 def handler_failures() -> None:
+    """A decrypt handler that raises, returns a non-str or a wrong password fails init with -6."""
     def raising(cipher: str) -> str:
         raise ValueError("vault unreachable")
     def not_str(cipher: str) -> Any:
@@ -195,6 +202,7 @@ def handler_failures() -> None:
 
 
 def reentrant_handler() -> None:
+    """A decrypt handler may call the library (it runs with no lock held)."""
     def reentrant(cipher: str) -> str:
         # Calls that take the library's locks: they would deadlock if init held one around the handler.
         shmem.shmem_finialize()
@@ -211,6 +219,7 @@ def reentrant_handler() -> None:
 
 
 def files_checked() -> None:
+    """Missing, wrong or untrusted files fail init, and leave nothing behind."""
     got = []
     for text in [info("pe0").replace("pe0.pem", "missing.pem"),
                  info("pe0").replace("ca.pem", "nothere.pem"),
@@ -224,6 +233,7 @@ def files_checked() -> None:
 
 
 def tls_off() -> None:
+    """set_conf_store_tls(False, ...) goes back to plain TCP: PE 0 turned TLS on and off again."""
     if RANK == 0:
         tls_on("pe0")
         assert shmem.set_conf_store_tls(False, "") == 0
