@@ -22,11 +22,17 @@ import (
 // SharedConstants, the table Python reads, so the tests speak the same
 // numbers as the facade.
 
+// startOne starts a job of one PE (1 MiB heap, MTE, 5 s timeouts): the one
+// place these tests call Init.
+func startOne() error {
+	_, err := Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	return err
+}
+
 // onePE starts a job of one PE for the test and finalizes it at its end.
 func onePE(t *testing.T) {
 	t.Helper()
-	_, err := Init(0, 1, 1<<20, "", 1, 5, 5, 5)
-	require.NoError(t, err)
+	require.NoError(t, startOne())
 	t.Cleanup(func() {
 		_, err := Finalize()
 		assert.NoError(t, err)
@@ -480,7 +486,7 @@ func TestTLSConfigurationIsCheckedAndUsedAtInit(t *testing.T) {
 	_, err = SetConfStoreTLS(1, "tlsCaFile: "+dir+"/ca.pem; tlsCert: "+dir+"/pe.pem")
 	require.NoError(t, err, "the key comes from set_conf_store_tls_key")
 	// The files are read at init: missing ones fail it with the bootstrap error, and nothing is left started.
-	_, err = Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	err = startOne()
 	assert.Equal(t, errcode.BootstrapError, code(err), "%v", err)
 	assert.Equal(t, StatusNotInitialized, InitStatus())
 
