@@ -388,6 +388,12 @@ func TestTypedFloatsRoundTrip(t *testing.T) {
 }
 
 func TestEngineConfigurationSetters(t *testing.T) {
+	t.Cleanup(func() { // what the setters keep for the next init: back to the defaults for the other tests
+		pendingChunk.Store(0)
+		pendingLanes.Store(0)
+		ubOffset.Store(0)
+		ubEvent.Store(0)
+	})
 	c := constants(t)
 	roce, udma, mte := int64(c["engine.ROCE"]), int64(c["engine.UDMA"]), int64(c["engine.MTE"])
 	assert.Equal(t, errcode.NotSupported, SetQpNum(udma, 2))
@@ -417,7 +423,6 @@ func TestEngineConfigurationSetters(t *testing.T) {
 	assert.Equal(t, errcode.InvalidValue, SetRdmaConfig(0, 4096, -1))
 	assert.Equal(t, errcode.Success, SetMteConfig(0, 1<<20, 0))
 	assert.EqualValues(t, 1<<20, UbParam(1))
-	pendingChunk.Store(0) // the next tests' jobs start with the default
 }
 
 func TestInformationCalls(t *testing.T) {
