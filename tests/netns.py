@@ -1,7 +1,7 @@
 """Two "hosts" on one machine: Linux network namespaces joined by a veth pair, for tests across hosts.
 
     with netns_pair() as hosts:
-        results = hosts.run(4, body)            # PEs 0, 1 in host A, PEs 2, 3 in host B (spmd.run's body)
+        results = hosts.run(4, "ring")          # PEs 0, 1 in host A, PEs 2, 3 in host B (a module of tests/programs)
 
     @pytest.fixture(scope="module")             # in a test module: skips with the reason where impossible
     def hosts():
@@ -106,9 +106,9 @@ class Hosts:
         """The default placement: ranks 0..ceil(n/2)-1 on A, the rest on B."""
         return [self.a] * (n - n // 2) + [self.b] * (n // 2)
 
-    def start(self, n: int, body: str, *, placement: list | None = None, env: dict | None = None,
+    def start(self, n: int, module: str, *args: str, placement: list | None = None, env: dict | None = None,
               ip_port: str | None = None) -> list:
-        """spmd.start across the hosts. Every PE gets SHMEM_HOST_ID=<its host's name>: both namespaces still see
+        """spmd.start_module across the hosts. Every PE gets SHMEM_HOST_ID=<its host's name>: both namespaces still see
         the machine's processes in /proc (a network namespace does not separate them), so without distinct host
         identities the PEs would map each other's heap segments directly and never use the network. With them
         each PE treats the other host's PEs as remote, as on separate machines. `env` is applied after that."""
@@ -122,12 +122,12 @@ class Hosts:
                 continue
             penv = {"SHMEM_HOST_ID": host.name, **(env or {})}
             with _python_as(host.python):
-                procs += spmd.start(n, body, ranks=ranks, env=penv, ip_port=ip_port)
+                procs += spmd.start_module(n, module, *args, ranks=ranks, env=penv, ip_port=ip_port)
         return sorted(procs, key=lambda rp: rp[0])
 
-    def run(self, n: int, body: str, *, timeout: float = 60, check: bool = True, **kw: Any) -> list:
-        """spmd.run across the hosts: waits for every PE; with check, every PE must exit 0."""
-        results = spmd.wait(self.start(n, body, **kw), timeout)
+    def run(self, n: int, module: str, *args: str, timeout: float = 60, check: bool = True, **kw: Any) -> list:
+        """spmd.run_module across the hosts: waits for every PE; with check, every PE must exit 0."""
+        results = spmd.wait(self.start(n, module, *args, **kw), timeout)
         if check:
             for pe in results:
                 assert pe.returncode == 0, (

@@ -1,8 +1,10 @@
-"""Runs a piece of Python as N real PE processes: separate interpreters, separate heaps, real sockets.
+"""Runs a PE program (a module under tests/programs) as N real PE processes: separate interpreters, separate heaps,
+real sockets.
 
-Each PE runs `prelude + body` with RANK, NPES and IP_PORT in its globals and SHMEM_* launch variables in its
-environment; `report(value)` sends a JSON-able value back to the test. The processes are started fresh
-(never forked) and killed when the test's time runs out, so a hanging PE fails the test instead of the run."""
+Each PE runs `python -m programs.<module> args` with the SHMEM_* launch variables in its environment
+(programs/pe.py reads them as RANK, NPES and IP_PORT); `report(value)` sends a JSON-able value back to the test.
+The processes are started fresh (never forked) and killed when the test's time runs out, so a hanging PE fails the
+test instead of the run."""
 
 from __future__ import annotations
 
@@ -13,21 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _TESTS_DIR = str(Path(__file__).resolve().parent)
-_PRELUDE = """
-import json, os, sys
-RANK = int(os.environ["SHMEM_RANK"])
-NPES = int(os.environ["SHMEM_NPES"])
-IP_PORT = os.environ.get("SHMEM_IP_PORT", "")
-def report(value):
-    print("REPORT " + json.dumps(value), flush=True)
-"""
 
 
 @dataclass
@@ -95,12 +88,6 @@ def shm_segments(pids: list | None = None) -> list:
     return names + heaps_held(pids)
 
 
-def start(n: int, body: str, *, ranks: list | None = None, env: dict | None = None,
-          ip_port: str | None = None) -> list:
-    """Starts PEs (all of 0..n-1 or just `ranks`) running body; returns the Popen objects."""
-    return _start(n, ["-c", _PRELUDE + textwrap.dedent(body)], ranks=ranks, env=env, ip_port=ip_port)
-
-
 def start_module(n: int, module: str, *args: str, ranks: list | None = None, env: dict | None = None,
                  ip_port: str | None = None) -> list:
     """Starts PEs running `python -m programs.<module> args` (a real module under tests/programs)."""
@@ -142,11 +129,6 @@ def wait(procs: list, timeout: float = 60) -> list:
         reports = [json.loads(line[7:]) for line in out.splitlines() if line.startswith("REPORT ")]
         results.append(PE(rank, proc.returncode, out, err, reports))
     return results
-
-
-def run(n: int, body: str, *, timeout: float = 60, check: bool = True, **kw: Any) -> list:
-    """Runs body on n PEs and waits; with check, every PE must exit 0."""
-    return _checked(wait(start(n, body, **kw), timeout), check)
 
 
 def _checked(results: list, check: bool) -> list:

@@ -10,175 +10,30 @@ from __future__ import annotations
 import math
 import struct
 import sys
-import textwrap
 
 import pytest
 import shmem
 import spmd
 
-# The checks run both here (one PE) and inside PE processes, so they are one piece of source, executed in both.
-MODEL = r'''
-import struct
-import shmem
-
-ATOMIC_TYPES = {"int32": (4, True), "int64": (8, True), "uint32": (4, False), "uint64": (8, False),
-                "int": (4, True), "long": (8, True)}
-ATOMIC_OPS = ["fetch", "set", "swap", "compare_swap", "fetch_add", "add", "fetch_inc", "inc"]
-GUARD = 0xA5
-
-
-def limits(size, signed):
-    bits = 8 * size
-    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-
-
-def wrap(value, size, signed):
-    bits = 8 * size
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if signed and value >= 1 << (bits - 1) else value
-
-
-def fmt(size, signed):
-    return "<" + {4: "i", 8: "q"}[size] if signed else "<" + {4: "I", 8: "Q"}[size]
-
-
-def check_atomics(name, base, pe):
-    """Runs every op of type name on the word at base + 16 of PE pe; returns a list of failures (empty: all good).
-
-    base is a 64-byte symmetric block; the bytes around the word are guard bytes that no op may touch."""
-    size, signed = ATOMIC_TYPES[name]
-    lo, hi = limits(size, signed)
-    op = {o: getattr(shmem, f"shmem_{name}_atomic_{o}") for o in ATOMIC_OPS}
-    word = base + 16
-    view = shmem.buffer(shmem.shmem_ptr(base, pe), 64)   # the target's memory, read directly
-    view[:] = bytes([GUARD]) * 64
-    failures = []
-    state = struct.unpack(fmt(size, signed), bytes(view[16:16 + size]))[0]
-
-    def step(label, got, want_return, want_state):
-        nonlocal state
-        in_memory = struct.unpack(fmt(size, signed), bytes(view[16:16 + size]))[0]
-        guards = bytes(view[:16]) + bytes(view[16 + size:])
-        if got != want_return or in_memory != want_state or guards != bytes([GUARD]) * (64 - size):
-            failures.append([name, pe, label, got, want_return, in_memory, want_state, guards.hex()])
-        state = in_memory
-
-    step("fetch of the guard pattern", op["fetch"](word, pe), state, state)
-    step("set hi", op["set"](word, hi, pe), None, hi)
-    step("fetch", op["fetch"](word, pe), hi, hi)
-    step("swap lo", op["swap"](word, lo, pe), hi, lo)
-    step("compare_swap, cond differs", op["compare_swap"](word, hi, 0, pe), lo, lo)
-    step("compare_swap, cond equal", op["compare_swap"](word, lo, hi, pe), lo, hi)
-    step("fetch_add 1 wraps", op["fetch_add"](word, 1, pe), hi, wrap(hi + 1, size, signed))
-    step("add 5", op["add"](word, 5, pe), None, lo + 5)
-    step("fetch_inc", op["fetch_inc"](word, pe), lo + 5, lo + 6)
-    step("inc", op["inc"](word, pe), None, lo + 7)
-    step("fetch_add hi", op["fetch_add"](word, hi, pe), lo + 7, wrap(lo + 7 + hi, size, signed))
-    step("set 12345", op["set"](word, 12345, pe), None, 12345)
-    if signed:
-        step("fetch_add -12346", op["fetch_add"](word, -12346, pe), 12345, -1)
-        step("compare_swap -1 -> lo", op["compare_swap"](word, -1, lo, pe), -1, lo)
-        step("add -1 wraps", op["add"](word, -1, pe), None, hi)
-    else:
-        step("fetch_add hi (minus one)", op["fetch_add"](word, hi, pe), 12345, 12344)
-        step("compare_swap 12344 -> hi", op["compare_swap"](word, 12344, hi, pe), 12344, hi)
-        step("inc wraps to 0", op["inc"](word, pe), None, 0)
-    step("swap 0", op["swap"](word, 0, pe), state, 0)
-    return failures
-
-
-TYPED = {"char": (1, True), "int8": (1, True), "int16": (2, True), "int32": (4, True), "int64": (8, True),
-         "uint8": (1, False), "uint16": (2, False), "uint32": (4, False), "uint64": (8, False)}
-FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
-FLOAT32_TINY = struct.unpack("<f", b"\x01\x00\x00\x00")[0]        # the smallest subnormal
-FLOATS = {"float": [0.0, -0.0, 1.5, -2.25, FLOAT32_MAX, -FLOAT32_MAX, 1.1754943508222875e-38, FLOAT32_TINY,
-                    float("inf"), float("-inf"), float("nan")],
-          "double": [0.0, -0.0, 0.1, -1e300, 1.7976931348623157e308, 2.2250738585072014e-308, 5e-324,
-                     float("inf"), float("-inf"), float("nan")]}
-
-
-def typed_values(name):
-    size, signed = TYPED[name]
-    lo, hi = limits(size, signed)
-    return [lo, hi, 0, 1, hi // 3, lo + 1] + ([-1] if signed else [hi - 1])
-
-
-def same_float(a, b):
-    return (a != a and b != b) or (a == b and struct.pack("<d", a) == struct.pack("<d", b))
-
-
-def check_typed(base, pe):
-    """Round-trips every value of every typed _p/_g through PE pe's block at base (>= 64 bytes); returns failures.
-
-    Each value is written at an unaligned offset between guard bytes; the bytes in memory are checked too."""
-    view = shmem.buffer(shmem.shmem_ptr(base, pe), 64)
-    failures = []
-    for name, (size, signed) in TYPED.items():
-        put, get = getattr(shmem, f"shmem_{name}_p"), getattr(shmem, f"shmem_{name}_g")
-        for value in typed_values(name):
-            view[:] = bytes([GUARD]) * 64
-            put(base + 3, value, pe)
-            raw = bytes(view[3:3 + size])
-            got = get(base + 3, pe)
-            guards = bytes(view[:3]) + bytes(view[3 + size:])
-            if got != value or raw != value.to_bytes(size, "little", signed=signed) or \
-                    guards != bytes([GUARD]) * (64 - size):
-                failures.append([name, pe, value, got, raw.hex(), guards.hex()])
-    for name, values in FLOATS.items():
-        size, code = (4, "<f") if name == "float" else (8, "<d")
-        put, get = getattr(shmem, f"shmem_{name}_p"), getattr(shmem, f"shmem_{name}_g")
-        for value in values:
-            view[:] = bytes([GUARD]) * 64
-            put(base + 8, value, pe)
-            got = get(base + 8, pe)
-            raw = bytes(view[8:8 + size])
-            want = struct.unpack(code, struct.pack(code, value))[0]
-            guards = bytes(view[:8]) + bytes(view[8 + size:])
-            if not same_float(got, want) or not same_float(struct.unpack(code, raw)[0], want) or \
-                    guards != bytes([GUARD]) * (64 - size):
-                failures.append([name, pe, repr(value), repr(got), raw.hex()])
-    # char also takes a one-character str or bytes, and reads back as an int (C's signed char)
-    for value, want in [("A", 65), (b"A", 65), (b"\xff", -1), ("\x7f", 127), ("\x80", -128), (b"\x00", 0)]:
-        shmem.shmem_char_p(base + 5, value, pe)
-        got = shmem.shmem_char_g(base + 5, pe)
-        if got != want or bytes(view[5:6]) != bytes([want & 0xFF]):
-            failures.append(["char", pe, repr(value), got, want])
-    return failures
-'''
-
-exec(MODEL)  # noqa: S102 - the same definitions here and in the PE processes
-
-PRELUDE = """
-import os, struct, time
-import shmem
-
-def init(mem=1 << 20):
-    attr = shmem.InitAttr()
-    assert shmem.shmem_set_attributes(RANK, NPES, mem, IP_PORT, attr) == 0
-    assert shmem.shmem_init(RANK, NPES, mem) == 0
-"""
-
-
-def run(n: int, body: str, **kw):
-    return spmd.run(n, MODEL + PRELUDE + textwrap.dedent(body), **kw)
-
+# The checks run both here (one PE) and inside the PE processes of programs.amo: one module, imported by both.
+from programs.amo_model import ATOMIC_OPS, ATOMIC_TYPES, TYPED, check_atomics, check_typed, limits, wrap
 
 # ---------------------------------------------------------------------------------------------------------------
 # One PE, in this process
 
 
 def test_every_atomic_name_exists():
-    for name in ATOMIC_TYPES:  # noqa: F821 - defined by exec(MODEL)
-        for op in ATOMIC_OPS:  # noqa: F821
+    for name in ATOMIC_TYPES:
+        for op in ATOMIC_OPS:
             fn = getattr(shmem, f"shmem_{name}_atomic_{op}")
             assert fn.__name__ == f"shmem_{name}_atomic_{op}"
-    for name in [*TYPED, "float", "double"]:  # noqa: F821
+    for name in [*TYPED, "float", "double"]:
         assert callable(getattr(shmem, f"shmem_{name}_p")) and callable(getattr(shmem, f"shmem_{name}_g"))
 
 
 @pytest.mark.parametrize("name", ["int32", "int64", "uint32", "uint64", "int", "long"])
 def test_every_op_on_self(heap, name):
-    assert check_atomics(name, heap, 0) == []  # noqa: F821
+    assert check_atomics(name, heap, 0) == []
 
 
 def test_aliases_are_the_same_width(heap):
@@ -191,7 +46,7 @@ def test_aliases_are_the_same_width(heap):
 
 
 def test_typed_put_get_round_trip_on_self(heap):
-    assert check_typed(heap, 0) == []  # noqa: F821
+    assert check_typed(heap, 0) == []
 
 
 def test_float_accepts_an_int_and_rounds_to_float32(heap):
@@ -271,7 +126,7 @@ def test_wrong_types_are_type_errors(heap, call):
 @pytest.mark.parametrize("name", ["int32", "uint32", "int", "int64", "uint64", "long"])
 @pytest.mark.parametrize("op", ["fetch", "set", "swap", "compare_swap", "fetch_add", "add", "fetch_inc", "inc"])
 def test_unaligned_atomic_addresses_raise(heap, name, op):
-    size = ATOMIC_TYPES[name][0]  # noqa: F821
+    size = ATOMIC_TYPES[name][0]
     fn = getattr(shmem, f"shmem_{name}_atomic_{op}")
     args = {"fetch": (), "set": (1,), "swap": (1,), "compare_swap": (0, 1), "fetch_add": (1,), "add": (1,),
             "fetch_inc": (), "inc": ()}[op]
@@ -331,41 +186,13 @@ def test_calls_before_init_are_not_inited():
 
 def test_every_op_and_typed_access_on_peers():
     # Each PE runs the whole model against the next PE's memory (and its own), all at once.
-    results = run(3, """
-        init()
-        blocks = [shmem.shmem_malloc(64) for _ in range(2 * NPES)]
-        shmem.shmem_barrier_all()
-        peer = (RANK + 1) % NPES
-        failures = []
-        for name in ATOMIC_TYPES:
-            failures += check_atomics(name, blocks[RANK], peer)        # my block on the next PE
-            failures += check_atomics(name, blocks[NPES + RANK], RANK)  # my second block here
-        failures += check_typed(blocks[RANK], peer)
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report(failures)
-    """, timeout=50)
+    results = spmd.run_module(3, "amo", "peers", timeout=50)
     for pe in results:
         assert pe.report == [], f"PE {pe.rank}: {pe.report[:5]}"
 
 
 def test_four_pes_fetch_add_on_one_counter_exact_sum_unique_tickets():
-    results = run(4, """
-        N = 2000
-        init()
-        counter64 = shmem.shmem_malloc(64)
-        counter32 = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        tickets64, tickets32 = [], []
-        for _ in range(N):
-            tickets64.append(shmem.shmem_int64_atomic_fetch_add(counter64, 1, 0))
-            tickets32.append(shmem.shmem_uint32_atomic_fetch_inc(counter32, 0))
-        shmem.shmem_barrier_all()
-        totals = [shmem.shmem_long_atomic_fetch(counter64, 0), shmem.shmem_uint32_atomic_fetch(counter32, 0)]
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report([tickets64, tickets32, totals])
-    """, timeout=50)
+    results = spmd.run_module(4, "amo", "tickets", timeout=50)
     for index in (0, 1):
         tickets = [t for pe in results for t in pe.report[index]]
         assert sorted(tickets) == list(range(8000)), "tickets are not exactly 0..7999 once each"
@@ -375,33 +202,7 @@ def test_four_pes_fetch_add_on_one_counter_exact_sum_unique_tickets():
 
 
 def test_compare_swap_lock_makes_a_plain_read_modify_write_exact():
-    results = run(4, """
-        N = 150
-        init()
-        lock = shmem.shmem_malloc(64)
-        inside = shmem.shmem_malloc(64)
-        counter = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        me = RANK + 1
-        violations, spins = [], 0
-        for i in range(N):
-            while shmem.shmem_int_atomic_compare_swap(lock, 0, me, 0) != 0:
-                spins += 1
-                os.sched_yield()
-            if shmem.shmem_int32_atomic_fetch_inc(inside, 0) != 0:
-                violations.append(i)                 # someone else is inside too
-            value = shmem.shmem_int64_g(counter, 0)  # not atomic: only the lock makes this exact
-            os.sched_yield()                         # widen the window a broken lock would leave open
-            shmem.shmem_int64_p(counter, value + 1, 0)
-            shmem.shmem_int32_atomic_add(inside, -1, 0)
-            if shmem.shmem_int_atomic_swap(lock, 0, 0) != me:
-                violations.append(-i)
-        shmem.shmem_barrier_all()
-        final = shmem.shmem_int64_g(counter, 0)
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report([violations, final, spins])
-    """, timeout=50)
+    results = spmd.run_module(4, "amo", "lock", timeout=50)
     for pe in results:
         violations, final, _ = pe.report
         assert violations == [], f"PE {pe.rank} broke mutual exclusion at {violations[:5]}"
@@ -412,27 +213,7 @@ def test_atomic_writes_wake_a_sleeping_signal_waiter():
     # A signal word is a 32-bit integer: atomics from a peer change it, and a PE asleep on it sees each value. That
     # the write's futex wake (not the sleeper's periodic re-check) ends the wait is counted in Go
     # (gopkg/internal/signal TestEveryWriteWakesSleepers); wake-up latency is measured in bench/, not asserted here.
-    results = run(2, """
-        init()
-        sig = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        out = []
-        steps = [lambda: shmem.shmem_int32_atomic_set(sig, 1, 0),
-                 lambda: shmem.shmem_int_atomic_add(sig, 1, 0),
-                 lambda: shmem.shmem_int32_atomic_fetch_inc(sig, 0),
-                 lambda: shmem.shmem_int32_atomic_swap(sig, 4, 0),
-                 lambda: shmem.shmem_int_atomic_compare_swap(sig, 4, 5, 0),
-                 lambda: shmem.shmem_uint32_atomic_inc(sig, 0)]
-        for i, step in enumerate(steps, 1):
-            if RANK == 0:
-                out.append(shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, i))
-            else:
-                time.sleep(0.1)  # lets PE 0 fall asleep: not a bound on anything
-                out.append(step())
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report(out)
-    """, timeout=40)
+    results = spmd.run_module(2, "amo", "wake", timeout=40)
     woken, returned = results[0].report, results[1].report
     assert woken == [1, 2, 3, 4, 5, 6]
     assert returned == [None, None, 2, 3, 4, None]
@@ -440,7 +221,7 @@ def test_atomic_writes_wake_a_sleeping_signal_waiter():
 
 def test_model_is_sound():
     # The model itself: wrap-around and limits as C defines them for these widths.
-    assert wrap((1 << 31) - 1 + 1, 4, True) == -(1 << 31)  # noqa: F821
-    assert wrap(-1, 8, False) == (1 << 64) - 1  # noqa: F821
-    assert limits(1, True) == (-128, 127) and limits(2, False) == (0, 65535)  # noqa: F821
+    assert wrap((1 << 31) - 1 + 1, 4, True) == -(1 << 31)
+    assert wrap(-1, 8, False) == (1 << 64) - 1
+    assert limits(1, True) == (-128, 127) and limits(2, False) == (0, 65535)
     assert sys.byteorder == "little"  # the byte checks assume it, as the runtime's typed calls do

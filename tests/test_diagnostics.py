@@ -7,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import spmd
 
 TIMEOUT = 120
+TESTS_DIR = str(Path(__file__).resolve().parent)
 
 
 def run(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
@@ -20,6 +22,11 @@ def run(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subpro
     full.update(env or {})
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=full, timeout=timeout,
                           cwd="/tmp", check=False)
+
+
+def program(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Runs tests/programs/logs.py (python -m programs.logs args) with run's clean environment."""
+    return run("-m", "programs.logs", *args, env={"PYTHONPATH": TESTS_DIR, **(env or {})})
 
 
 def test_info_without_a_launcher_reports_versions_environment_and_limits():
@@ -93,43 +100,38 @@ def test_job_info_names_the_network_engine_for_peers_on_other_hosts():
 
 
 def test_job_info_before_init_raises_not_inited():
-    r = run("-c", "import shmem\ntry:\n    shmem.job_info()\nexcept shmem.ShmemError as e:\n    print(e.code)")
+    r = program("not-inited")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "-5"
 
 
 def test_log_level_from_the_environment():
-    prog = "import shmem\nshmem.init(mem_size=1 << 20)\nshmem.shmem_finialize()"
-    quiet = run("-c", prog)
+    quiet = program("init")
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
-    info = run("-c", prog, env={"SHMEM_LOG_LEVEL": "INFO"})
+    info = program("init", env={"SHMEM_LOG_LEVEL": "INFO"})
     assert "shmem INFO" in info.stderr and "PE 0 of 1 initialised in" in info.stderr, info.stderr
     assert "finalised in" in info.stderr and "DEBUG" not in info.stderr
-    debug = run("-c", prog, env={"SHMEM_LOG_LEVEL": "0"})
+    debug = program("init", env={"SHMEM_LOG_LEVEL": "0"})
     for step in ("init: launcher none", "init: heap (", "init: rendezvous (", "init: map (", "finalize: PE 0"):
         assert step in debug.stderr, (step, debug.stderr)
-    off = run("-c", prog + "\nshmem.logger.error('hidden')", env={"SHMEM_LOG_LEVEL": "off"})
+    off = program("init", "hidden", env={"SHMEM_LOG_LEVEL": "off"})
     assert off.stderr == "", off.stderr
-    bad = run("-c", prog, env={"SHMEM_LOG_LEVEL": "loud"})
+    bad = program("init", env={"SHMEM_LOG_LEVEL": "loud"})
     assert "SHMEM_LOG_LEVEL='loud' is not one of" in bad.stderr
 
 
 def test_log_lines_go_to_the_applications_handlers_once():
-    prog = ("import logging, shmem\nlogging.basicConfig(level=logging.INFO, format='APP %(message)s')\n"
-            "shmem.init(mem_size=1 << 20)\nshmem.shmem_finialize()")
-    r = run("-c", prog, env={"SHMEM_LOG_LEVEL": "info"})
+    r = program("app-handlers", env={"SHMEM_LOG_LEVEL": "info"})
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("initialised in") == 1 and "APP PE 0 of 1 initialised" in r.stderr, r.stderr
 
 
 def test_init_failure_carries_its_reason():
-    prog = ("import shmem\ntry:\n    shmem.init(mem_size=1 << 20)\n"
-            "except shmem.ShmemError as e:\n    print(e.code, e)")
-    r = run("-c", prog, env={"SHMEM_RANK": "0", "SHMEM_NPES": "2"})
+    r = program("init-failure", env={"SHMEM_RANK": "0", "SHMEM_NPES": "2"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("-6 "), r.stdout
     assert "no rendezvous address for 2 PEs" in r.stdout and "see the" not in r.stdout
-    r = run("-c", prog, env={"SHMEM_RANK": "0", "SHMEM_NPES": "2", "SHMEM_IP_PORT": "tcp://127.0.0.1:80"})
+    r = program("init-failure", env={"SHMEM_RANK": "0", "SHMEM_NPES": "2", "SHMEM_IP_PORT": "tcp://127.0.0.1:80"})
     assert r.stdout.startswith("-2 ") and "port outside 1025..65535" in r.stdout, r.stdout
 
 

@@ -7,6 +7,10 @@ import shmem
 import spmd
 
 
+def run(n: int, case: str, *args: str, **kw) -> list:
+    return spmd.run_module(n, "init_fini", case, *args, **kw)
+
+
 def test_single_pe_in_the_test_process_init_finalize_and_again():
     assert shmem.shmem_init_status() == shmem.InitStatus.NOT_INITIALIZED
     assert shmem.my_pe() == -1 and shmem.pe_count() == -1
@@ -124,75 +128,31 @@ def test_gopy_gc_hook_is_removed():
 
 
 def test_four_pes_meet_identify_and_barrier():
-    results = spmd.run(4, """
-        import shmem
-        assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-        seen = [shmem.my_pe(), shmem.pe_count(), shmem.my_pe(0), shmem.pe_count(0), int(shmem.shmem_init_status())]
-        for _ in range(50):
-            shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report(seen + [int(shmem.shmem_init_status())])
-    """)
+    results = run(4, "four_pes")
     assert [pe.report for pe in results] == [[r, 4, r, 4, 2, 0] for r in range(4)]
 
 
 def test_address_from_attributes_and_from_torchrun_variables():
     port = spmd.free_port()
-    spmd.run(2, f"""
-        import shmem
-        attr = shmem.InitAttr()
-        assert shmem.shmem_set_attributes(RANK, NPES, 1 << 20, "tcp://127.0.0.1:{port}", attr) == 0
-        assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-    """, ip_port="tcp://127.0.0.1:1")  # the environment's address is wrong: the attributes must win
+    # the environment's address is wrong: the attributes must win
+    run(2, "attributes_address", str(port), ip_port="tcp://127.0.0.1:1")
     master = spmd.free_port()
-    spmd.run(2, """
-        import shmem
-        assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-        shmem.shmem_finialize()
-    """, ip_port="", env={"SHMEM_IP_PORT": "", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(master - 11)})
+    run(2, "torchrun_address", ip_port="",
+        env={"SHMEM_IP_PORT": "", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(master - 11)})
 
 
 def test_init_via_attributes_object_and_launcher_detection():
-    spmd.run(3, """
-        import shmem
-        attr = shmem.InitAttr()
-        attr.my_rank, attr.n_ranks, attr.local_mem_size, attr.ip_port = RANK, NPES, 1 << 20, IP_PORT
-        assert shmem.shmem_init(attr) == 0
-        assert shmem.my_pe() == RANK
-        shmem.shmem_finialize()
-        shmem.init(mem_size=1 << 20)       # shmemrun's variables
-        assert (shmem.my_pe(), shmem.pe_count()) == (RANK, NPES)
-        shmem.shmem_finialize()
-    """)
+    run(3, "init_via_attributes")
 
 
 def test_no_address_for_several_pes_is_a_bootstrap_error():
-    results = spmd.run(1, """
-        import shmem
-        report(shmem.shmem_init(0, 2, 1 << 20))
-    """, ip_port="", env={"SHMEM_IP_PORT": "", "MASTER_ADDR": "", "SHMEM_MASTER_ADDR": ""})
+    results = run(1, "no_address", ip_port="",
+                  env={"SHMEM_IP_PORT": "", "MASTER_ADDR": "", "SHMEM_MASTER_ADDR": ""})
     assert results[0].report == shmem.SHMEM_BOOTSTRAP_ERROR
 
 
 def test_missing_pe_times_out_cleanly_and_init_can_be_retried():
-    results = spmd.run(3, """
-        import os, time, threading, shmem
-        attr = shmem.InitAttr()
-        assert shmem.shmem_set_attributes(RANK, NPES, 1 << 20, IP_PORT, attr) == 0
-        assert shmem.shmem_set_timeout(attr, 2) == 0
-        t0 = time.monotonic()
-        rc = shmem.shmem_init(RANK, NPES, 1 << 20)
-        took = time.monotonic() - t0
-        status = int(shmem.shmem_init_status())
-        left = [n for n in os.listdir("/dev/shm") if n.startswith(f"shmem-{os.getpid()}-")]
-        threads = threading.active_count()
-        # the port is free again and init works afterwards
-        assert shmem.shmem_init(0, 1, 1 << 16) == 0
-        shmem.shmem_finialize()
-        report([rc, took, status, left, threads])
-    """, ranks=[0, 1])  # PE 2 never comes
+    results = run(3, "missing_pe", ranks=[0, 1])  # PE 2 never comes
     for pe in results:
         rc, took, status, left, threads = pe.report
         assert rc == shmem.SHMEM_TIMEOUT_ERROR
@@ -207,41 +167,16 @@ def test_rank0_that_cannot_bind_reports_bootstrap_error():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        results = spmd.run(1, """
-            import shmem
-            attr = shmem.InitAttr()
-            shmem.shmem_set_attributes(0, 2, 1 << 20, IP_PORT, attr)
-            shmem.shmem_set_timeout(attr, 2)
-            report(shmem.shmem_init(0, 2, 1 << 20))
-        """, ip_port=f"tcp://127.0.0.1:{port}")
+        results = run(1, "rank0_port_taken", ip_port=f"tcp://127.0.0.1:{port}")
     assert results[0].report == shmem.SHMEM_BOOTSTRAP_ERROR
 
 
 def test_init_finalize_init_with_two_pes():
-    spmd.run(2, """
-        import shmem
-        for i in range(3):
-            assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0, i
-            shmem.shmem_barrier_all()
-            shmem.shmem_finialize()
-    """)
+    run(2, "init_again")
 
 
 def test_global_exit_ends_every_pe_also_those_blocked_in_a_barrier():
-    procs = spmd.start(4, """
-        import time, shmem
-        assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-        shmem.shmem_barrier_all()
-        if RANK == 1:
-            time.sleep(0.5)
-            print("exiting at", time.time(), flush=True)
-            shmem.shmem_global_exit(7)
-        elif RANK == 2:
-            time.sleep(60)          # busy in Python, not in the runtime
-        else:
-            shmem.shmem_barrier_all()   # never completes: PE 1 leaves
-        print("not reached", flush=True)
-    """)
+    procs = spmd.start_module(4, "init_fini", "global_exit")
     results = spmd.wait(procs, timeout=30)
     ended = time.time()
     assert [pe.returncode for pe in results] == [7, 7, 7, 7], [pe.stderr for pe in results]
@@ -251,32 +186,12 @@ def test_global_exit_ends_every_pe_also_those_blocked_in_a_barrier():
 
 
 def test_global_exit_before_init_exits_the_process():
-    results = spmd.run(1, """
-        import shmem
-        shmem.shmem_global_exit(3)
-    """, check=False)
+    results = run(1, "global_exit_before_init", check=False)
     assert results[0].returncode == 3
 
 
 def test_a_dead_pe_makes_the_barrier_fail_not_hang():
-    results = spmd.run(2, """
-        import os, shmem
-        attr = shmem.InitAttr()
-        shmem.shmem_set_attributes(RANK, NPES, 1 << 20, IP_PORT, attr)
-        shmem.shmem_set_timeout(attr, 60)
-        assert shmem.shmem_init(RANK, NPES, 1 << 20) == 0
-        shmem.shmem_barrier_all()
-        if RANK == 1:
-            os._exit(9)
-        import time
-        t0 = time.monotonic()
-        try:
-            shmem.shmem_barrier_all()
-            report(["passed"])
-        except shmem.ShmemError as e:
-            report([e.code, time.monotonic() - t0])
-        shmem.shmem_finialize()   # warns, does not raise: no data was lost
-    """, check=False, timeout=40)
+    results = run(2, "dead_pe", check=False, timeout=40)
     assert results[1].returncode == 9
     assert results[0].returncode == 0, results[0].stderr
     code, took = results[0].report

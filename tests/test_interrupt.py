@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -125,40 +124,17 @@ def test_a_wait_ends_with_bootstrap_error_when_a_pe_dies(call, engine):
 
 def test_a_handler_that_does_not_raise_lets_the_wait_go_on():
     """SIGINT with a handler that only counts: the wait resumes and ends when its condition holds."""
-    body = """
-import signal, threading, time
-import shmem
-hits = []
-signal.signal(signal.SIGINT, lambda *a: hits.append(1))
-assert shmem.shmem_init(0, 1, 1 << 20) == 0
-sym = shmem.shmem_calloc(1, 8)
-threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-threading.Timer(1.5, lambda: shmem.shmem_putmem(sym, (3).to_bytes(8, "little"), 8, 0)).start()
-shmem.aclshmem_int64_wait_until(sym, shmem.SHMEM_CMP_EQ, 3)
-report(len(hits))
-shmem.shmem_finialize()
-"""
-    pe = spmd.run(1, body, timeout=60)[0]
+    pe = spmd.run_module(1, "handlers", "wait", timeout=60)[0]
     assert pe.report == 1
 
 
 def test_interrupt_watcher_is_installed():
     """Importing shmem in the main thread routes SIGINT to the runtime (a wakeup fd is set)."""
-    code = "import signal, shmem; fd = signal.set_wakeup_fd(-1); print(fd)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert int(out.stdout) >= 0
+    pe = spmd.run_module(1, "handlers", "wakeup_fd", timeout=60)[0]
+    assert pe.report >= 0
 
 
 def test_a_handler_that_does_not_raise_makes_init_fail_with_a_status():
     """shmem_init returns a status: interrupted, with a SIGINT handler that does not raise, it returns -99."""
-    body = """
-import signal, threading
-import shmem
-signal.signal(signal.SIGINT, lambda *a: None)
-attr = shmem.InitAttr()
-assert shmem.shmem_set_attributes(0, 2, 1 << 20, IP_PORT, attr) == 0
-threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-report(shmem.shmem_init(0, 2, 1 << 20))
-"""
-    pe = spmd.run(2, body, ranks=[0], timeout=60)[0]
+    pe = spmd.run_module(2, "handlers", "init", ranks=[0], timeout=60)[0]
     assert pe.report == -99

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from shmem import _launch_env
 
@@ -33,12 +34,11 @@ def test_a_slurm_step_on_one_node_is_all_local():
 
 
 def test_shmemrun_gives_each_job_a_random_key_and_keeps_one_given():
-    # one write per process, so the two processes' lines cannot interleave on the shared pipe
-    prog = "import os, sys; sys.stdout.write(os.environ['SHMEM_RANK'] + ' ' + os.environ['SHMEM_JOB_KEY'] + '\\n')"
+    prog = str(Path(__file__).resolve().parent / "programs" / "job_key.py")  # prints "<rank> <key>"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHMEM_")}
 
     def keys(extra: dict) -> set:
-        out = subprocess.run([sys.executable, "-m", "shmem.run", "-n", "2", sys.executable, "-c", prog],
+        out = subprocess.run([sys.executable, "-m", "shmem.run", "-n", "2", sys.executable, prog],
                              env={**env, **extra}, capture_output=True, text=True, timeout=60, check=True).stdout
         lines = [line.split() for line in out.splitlines() if line.strip()]
         assert sorted(words[0] for words in lines) == ["0", "1"] and all(len(w) == 2 for w in lines), out

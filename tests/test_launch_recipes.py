@@ -26,20 +26,9 @@ import spmd
 from netns import Hosts
 
 # The user's program, as in docs/multihost.md.
-PROGRAM = """
-import json
-import shmem
-
-shmem.init(mem_size=1 << 22)          # rank, size and rendezvous from the launcher's variables
-me, npes = shmem.my_pe(), shmem.pe_count()
-buf = shmem.shmem_malloc(64)
-shmem.shmem_putmem(buf, f"hello from PE {me}".encode().ljust(64, b"."), 64, (me + 1) % npes)
-shmem.shmem_barrier_all()
-got = bytes(shmem.buffer(buf, 64)).rstrip(b".").decode()
-near = [pe for pe in range(npes) if shmem.shmem_ptr(buf, pe)]
-shmem.shmem_finalize()
-print("REPORT " + json.dumps({"pe": me, "npes": npes, "got": got, "near": near}), flush=True)
-"""
+# The user's program (tests/programs/train.py), a stand-in for torchrun's store (store.py), a PE without an address
+# (no_address.py).
+PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 NODES, PER_NODE = 2, 2
 NPES = NODES * PER_NODE
@@ -115,8 +104,8 @@ def nodes():
 
 @pytest.fixture
 def program(tmp_path: Path) -> Path:
-    path = tmp_path / "train.py"
-    path.write_text(PROGRAM)
+    path = tmp_path / "train.py"     # in a folder of its own, as a user's script
+    shutil.copy(PROGRAMS / "train.py", path)
     return path
 
 
@@ -156,11 +145,8 @@ def check_reports(reports: list) -> None:
 def test_torchrun_nnodes_2(nodes, program):
     master_port = spmd.free_port()
     # torchrun's own store holds MASTER_PORT on the master node; shmem meets at MASTER_PORT + 11 beside it.
-    store = nodes.a.popen([sys.executable, "-c", (
-        "import socket, sys\n"
-        f"s = socket.create_server(({nodes.a.addr!r}, {master_port}))\n"
-        "print('ready', flush=True)\n"
-        "sys.stdin.read()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    store = nodes.a.popen([sys.executable, str(PROGRAMS / "store.py"), nodes.a.addr, str(master_port)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert store.stdout.readline().strip() == "ready"
         results = launch(nodes, program, torchrun_env, master_port)
@@ -183,14 +169,8 @@ def test_mpich_environment_through_the_documented_wrapper(nodes, program):
 
 
 @pytest.mark.parametrize("env_of", [openmpi_env, slurm_env], ids=["mpirun", "srun"])
-def test_mpi_and_slurm_without_shmem_master_fail_at_once_and_say_what_to_set(tmp_path, env_of):
-    prog = tmp_path / "no_address.py"
-    prog.write_text(
-        "import shmem\n"
-        "try:\n"
-        "    shmem.init(mem_size=1 << 20)\n"
-        "except shmem.ShmemError as e:\n"
-        "    print('REPORT', e.code, flush=True)\n")
+def test_mpi_and_slurm_without_shmem_master_fail_at_once_and_say_what_to_set(env_of):
+    prog = PROGRAMS / "no_address.py"
     env = {k: v for k, v in {**clean_env(), **env_of(1, "x", 2000)}.items() if not k.startswith("SHMEM_MASTER")}
     proc = subprocess.run([sys.executable, str(prog)], env=env, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr

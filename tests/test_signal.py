@@ -8,8 +8,8 @@ PEs than cores; a waiter whose signaller died; and every error path, without a c
 from __future__ import annotations
 
 import ctypes
+import json
 import struct
-import textwrap
 
 import pytest
 import shmem
@@ -19,24 +19,8 @@ SET, ADD = shmem.SHMEM_SIGNAL_SET, shmem.SHMEM_SIGNAL_ADD
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 ENGINES = [shmem.OpEngineType.MTE, shmem.OpEngineType.SDMA]
 
-# Every PE body starts with this: init with an explicit engine (through the attributes, as users do).
-COMMON = """
-import os, struct, time
-import shmem
-SET, ADD = shmem.SHMEM_SIGNAL_SET, shmem.SHMEM_SIGNAL_ADD
-
-def init(engine=1, mem=1 << 22, timeout=None):
-    attr = shmem.InitAttr()
-    assert shmem.shmem_set_attributes(RANK, NPES, mem, IP_PORT, attr) == 0
-    assert shmem.shmem_set_data_op_engine_type(attr, engine) == 0
-    if timeout is not None:
-        assert shmem.shmem_set_timeout(attr, timeout) == 0
-    assert shmem.shmem_init(RANK, NPES, mem) == 0
-"""
-
-
-def run(n: int, body: str, **kw):
-    return spmd.run(n, COMMON + textwrap.dedent(body), **kw)
+def run(n: int, case: str, *args: str, **kw):
+    return spmd.run_module(n, "signals", case, *args, **kw)
 
 
 def local_address(buf) -> int:
@@ -234,51 +218,7 @@ def test_calls_before_init_are_not_inited():
 def test_ping_pong_1000_rounds_data_is_visible_with_its_signal(engine):
     # Rounds alternate SET/ADD and blocking/nbi; every third payload is 64 KiB, which the SDMA copy engine splits
     # into 16 KiB chunks over its workers, so a signal that overtook its data would be seen with stale bytes.
-    results = run(2, f"""
-        ROUNDS, BIG = 1000, 1 << 16
-        init({int(engine)})
-        assert shmem.mte_set_ub_params(0, 16384, 0) == 0
-        sig = shmem.shmem_malloc(64)
-        data = shmem.shmem_malloc(BIG)
-        view = shmem.buffer(data, BIG)
-        shmem.shmem_barrier_all()
-        peer = 1 - RANK
-
-        def payload(r, sender):
-            size = BIG if r % 3 == 0 else 8
-            return struct.pack("<q", r * 2 + sender) + bytes([(r * 7 + sender) % 256]) * (size - 8)
-
-        bad, pending, waited = [], [], 0
-        t0 = time.perf_counter()
-        for r in range(1, ROUNDS + 1):
-            op = SET if r % 2 else ADD
-            value = r if op == SET else 1
-            cmp = shmem.SHMEM_CMP_EQ if op == SET else shmem.SHMEM_CMP_GE
-            put = shmem.shmem_putmem_signal_nbi if (r // 2) % 2 else shmem.shmem_putmem_signal
-            if RANK == 0:
-                msg = payload(r, 0)
-                put(data, msg, len(msg), sig, value, op, peer)
-                pending.append(msg)
-            got = shmem.shmem_signal_wait_until(sig, cmp, r)
-            expect = payload(r, peer)
-            if got != r or bytes(view[:len(expect)]) != expect:
-                bad.append([r, got, bytes(view[:8]).hex(), expect[:8].hex()])
-            if RANK == 1:
-                msg = payload(r, 1)
-                put(data, msg, len(msg), sig, value, op, peer)
-                pending.append(msg)
-            if r % 16 == 0:
-                shmem.shmem_quiet()
-                pending.clear()
-            if time.perf_counter() - t0 > 20:
-                break          # far too slow: report how far it got instead of hanging into the test's timeout
-        secs = time.perf_counter() - t0
-        shmem.shmem_quiet()
-        shmem.shmem_barrier_all()
-        final = shmem.shmem_signal_fetch(sig)
-        shmem.shmem_finialize()
-        report([bad[:5], len(bad), final, secs])
-    """, timeout=50)
+    results = run(2, "ping_pong", str(int(engine)), timeout=50)
     for pe in results:
         bad, nbad, final, secs = pe.report
         assert nbad == 0, f"PE {pe.rank}: {nbad} rounds saw the signal without the data, first: {bad}"
@@ -298,27 +238,7 @@ def test_wait_until_each_comparison_waits_for_the_right_value():
         (shmem.SHMEM_CMP_GT, INT32_MAX - 1, 0, [INT32_MAX - 1, INT32_MIN, INT32_MAX]),
         (shmem.SHMEM_CMP_LT, INT32_MIN + 1, 0, [INT32_MIN + 1, INT32_MAX, INT32_MIN]),
     ]
-    results = run(2, f"""
-        CASES = {cases!r}
-        init()
-        sig = shmem.shmem_malloc(64)
-        out = []
-        for cmp, target, start, steps in CASES:
-            if RANK == 0:
-                shmem.shmem_putmem_signal(sig, b"", 0, sig, start, SET, 0)
-            shmem.shmem_barrier_all()
-            if RANK == 0:
-                t0 = time.monotonic()
-                got = shmem.shmem_signal_wait_until(sig, cmp, target)
-                out.append([got, shmem.shmem_signal_fetch(sig), time.monotonic() - t0])
-            else:
-                for v in steps:
-                    time.sleep(0.03)
-                    shmem.shmem_putmem_signal(sig, b"", 0, sig, v, SET, 0)   # elem_size 0 to a peer
-            shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report(out)
-    """, timeout=40)
+    results = run(2, "each_comparison", json.dumps(cases), timeout=40)
     out = results[0].report
     for (cmp, target, _, steps), (got, fetched, took) in zip(cases, out, strict=True):
         assert got == steps[-1] == fetched, (cmp, target, steps, got)
@@ -327,57 +247,14 @@ def test_wait_until_each_comparison_waits_for_the_right_value():
 
 @pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
 def test_add_from_four_pes_gives_the_exact_sum(engine):
-    results = run(4, f"""
-        N = 300
-        init({int(engine)})
-        up, down = shmem.shmem_malloc(64), shmem.shmem_malloc(64)
-        slots = shmem.shmem_malloc(8 * NPES)
-        shmem.shmem_barrier_all()
-        keep = []
-        for i in range(1, N + 1):
-            msg = struct.pack("<q", i * 10 + RANK)
-            keep.append(msg)
-            put = shmem.shmem_putmem_signal_nbi if i % 2 else shmem.shmem_putmem_signal
-            put(slots + 8 * RANK, msg, 8, up, RANK + 1, ADD, 0)
-            put(slots + 8 * RANK, msg, 0, down, -1000 * (RANK + 1), ADD, 0)
-        shmem.shmem_quiet()
-        out = None
-        if RANK == 0:
-            total = N * NPES * (NPES + 1) // 2
-            got = shmem.shmem_signal_wait_until(up, shmem.SHMEM_CMP_GE, total)
-            low = shmem.shmem_signal_wait_until(down, shmem.SHMEM_CMP_LE, -1000 * total)
-            out = [got, low]
-        shmem.shmem_barrier_all()
-        if RANK == 0:
-            out += [shmem.shmem_signal_fetch(up), shmem.shmem_signal_fetch(down),
-                    list(struct.unpack("<4q", bytes(shmem.buffer(slots, 32))))]
-        shmem.shmem_finialize()
-        report(out)
-    """, timeout=50)
+    results = run(4, "add_from_four", str(int(engine)), timeout=50)
     total = 300 * 10
     assert results[0].report == [total, -1000 * total, total, -1000 * total,
                                  [300 * 10 + r for r in range(4)]]
 
 
 def test_a_long_wait_sleeps_instead_of_spinning():
-    results = run(2, """
-        import resource
-        init()
-        sig = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        if RANK == 0:
-            def cpu():
-                ru = resource.getrusage(resource.RUSAGE_SELF)
-                return ru.ru_utime + ru.ru_stime
-            c0, r0, w0 = time.process_time(), cpu(), time.monotonic()
-            got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, 42)
-            report([got, time.process_time() - c0, cpu() - r0, time.monotonic() - w0])
-        else:
-            time.sleep(2.0)
-            shmem.shmem_putmem_signal(sig, b"", 0, sig, 42, SET, 0)
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-    """, timeout=40)
+    results = run(2, "long_wait", timeout=40)
     got, cpu, rusage, wall = results[0].report
     assert got == 42
     assert 1.8 < wall < 30, wall  # returned after the peer's write 2 s later; the upper bound guards a hang only
@@ -389,26 +266,7 @@ def test_a_sleeping_waiter_is_woken_by_a_peer():
     # (CLOCK_MONOTONIC is one clock for all processes of a host). That the write's futex wake ends the sleep, not
     # the sleeper's periodic re-check, is counted in Go (gopkg/internal/signal TestEveryWriteWakesSleepers,
     # gopkg/internal/netengine's wake test); the wake-up latency is measured in bench/, not asserted here.
-    results = run(2, """
-        init()
-        sig = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        out = []
-        for i in range(1, 8):
-            if RANK == 0:
-                got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, i)
-                out.append([got, time.monotonic()])
-            else:
-                time.sleep(0.15)
-                out.append(time.monotonic())
-                if i % 2:
-                    shmem.shmem_putmem_signal(sig, b"", 0, sig, 1, ADD, 0)
-                else:
-                    shmem.shmem_putmem_signal(sig, b"", 0, sig, i, SET, 0)
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report(out)
-    """, timeout=40)
+    results = run(2, "sleeping_waiter", timeout=40)
     woken, written = results[0].report, results[1].report
     assert [got for got, _ in woken] == list(range(1, 8))
     delays = sorted(t - w for (_, t), w in zip(woken, written, strict=True))
@@ -416,30 +274,7 @@ def test_a_sleeping_waiter_is_woken_by_a_peer():
 
 
 def test_eight_pes_in_a_ring_on_two_cores_make_progress():
-    results = run(8, """
-        init(mem=1 << 20)
-        sig = shmem.shmem_malloc(64)
-        data = shmem.shmem_malloc(64)
-        view = shmem.buffer(data, 16)
-        shmem.shmem_barrier_all()
-        left, right = (RANK - 1) % NPES, (RANK + 1) % NPES
-        bad = []
-        t0 = time.monotonic()
-        for k in range(1, 51):
-            if RANK != 0:
-                got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_GE, k)
-                if got != k or bytes(view) != struct.pack("<qq", k, left):
-                    bad.append([k, got])
-            shmem.shmem_putmem_signal(data, struct.pack("<qq", k, RANK), 16, sig, k, SET, right)
-            if RANK == 0:
-                got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_GE, k)
-                if got != k or bytes(view) != struct.pack("<qq", k, left):
-                    bad.append([k, got])
-        secs = time.monotonic() - t0
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report([bad, secs])
-    """, timeout=55)
+    results = run(8, "ring_of_eight", timeout=55)
     for pe in results:
         bad, secs = pe.report
         # Every round, right data with its signal; the run's timeout guards against a hang. How fast the ring
@@ -449,42 +284,14 @@ def test_eight_pes_in_a_ring_on_two_cores_make_progress():
 
 def test_wait_until_releases_the_gil():
     # If the wait held the GIL, the main thread could never write the signal and this would hang.
-    results = run(1, """
-        import threading
-        init()
-        sig = shmem.shmem_malloc(64)
-        got = []
-        waiter = threading.Thread(target=lambda: got.append(shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_GE, 9)))
-        waiter.start()
-        t0, ticks = time.monotonic(), 0
-        while time.monotonic() - t0 < 0.3:
-            ticks += 1
-        shmem.shmem_putmem_signal(sig, b"", 0, sig, 9, SET, 0)
-        waiter.join(10)
-        alive = waiter.is_alive()
-        shmem.shmem_finialize()
-        report([got, ticks, alive])
-    """, timeout=30)
+    results = run(1, "releases_gil", timeout=30)
     got, ticks, alive = results[0].report
     assert (got, alive) == ([9], False)
     assert ticks > 1000
 
 
 def test_waiter_whose_signaller_died_gets_bootstrap_error_promptly():
-    results = run(2, """
-        init(timeout=60)
-        sig = shmem.shmem_malloc(64)
-        shmem.shmem_barrier_all()
-        if RANK == 1:
-            os._exit(3)          # leaves without signalling
-        t0 = time.monotonic()
-        try:
-            got = shmem.shmem_signal_wait_until(sig, shmem.SHMEM_CMP_EQ, 1)
-            report(["returned", got, time.monotonic() - t0])
-        except shmem.ShmemError as e:
-            report([e.code, time.monotonic() - t0, str(e)])
-        shmem.shmem_finialize()
-    """, check=False, timeout=40)
+    results = run(2, "dead_signaller", check=False, timeout=40)
     assert results[1].returncode == 3
     assert results[0].returncode == 0, results[0].stderr
     code, took, message = results[0].report

@@ -6,26 +6,8 @@ import spmd
 
 
 def test_pes_meet_through_a_unique_id_shared_in_a_file(tmp_path):
-    results = spmd.run(3, f"""
-        import os, time, shmem
-        path = {str(tmp_path / "uid")!r}
-        if RANK == 0:
-            uid = shmem.shmem_get_unique_id()
-            with open(path + ".tmp", "wb") as f:
-                f.write(uid)
-            os.rename(path + ".tmp", path)
-        else:
-            while not os.path.exists(path):
-                time.sleep(0.01)
-            uid = open(path, "rb").read()
-        assert len(uid) == shmem.UNIQUE_ID_SIZE
-        assert shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, uid) == 0
-        slot = shmem.shmem_malloc(8)
-        shmem.shmem_int64_p(slot, RANK, (RANK + 1) % NPES)
-        shmem.shmem_barrier_all()
-        report(shmem.shmem_int64_g(slot, RANK))
-        shmem.shmem_finialize()
-    """, ip_port="tcp://127.0.0.1:1")  # a wrong address in the environment: the id must win
+    # a wrong address in the environment: the id must win
+    results = spmd.run_module(3, "unique_id", "ring", str(tmp_path / "uid"), ip_port="tcp://127.0.0.1:1")
     assert [pe.report for pe in results] == [2, 0, 1]
 
 
@@ -49,25 +31,6 @@ def test_a_unique_id_names_a_free_port_of_this_host():
 def test_a_forged_unique_id_cannot_join(tmp_path):
     """PE 1 first tries an id with PE 0's address but another key: refused (-6) while PE 0 waits; with the real
     id it then joins."""
-    results = spmd.run(2, f"""
-        import os, time, shmem
-        path = {str(tmp_path / "uid")!r}
-        if RANK == 0:
-            uid = shmem.shmem_get_unique_id()
-            with open(path + ".tmp", "wb") as f:
-                f.write(uid)
-            os.rename(path + ".tmp", path)
-        else:
-            while not os.path.exists(path):
-                time.sleep(0.01)
-            uid = open(path, "rb").read()
-            text = uid.rstrip(b"\\0")
-            forged = text[:-32] + (b"0" * 32 if text[-32:] != b"0" * 32 else b"1" * 32)
-            report(shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, forged))
-        assert shmem.shmem_init_using_unique_id(RANK, NPES, 1 << 20, uid) == 0
-        shmem.shmem_barrier_all()
-        shmem.shmem_finialize()
-        report("joined")
-    """)
+    results = spmd.run_module(2, "unique_id", "forged", str(tmp_path / "uid"))
     assert results[0].reports == ["joined"]
     assert results[1].reports == [shmem.SHMEM_BOOTSTRAP_ERROR, "joined"], results[1].stderr

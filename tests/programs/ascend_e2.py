@@ -6,13 +6,14 @@ what each part observed; tests/test_ascend_families.py checks it."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 import shmem
 
 from programs.pe import IP_PORT, NPES, RANK, report
 
-INTS = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64, "uint8": np.uint8,
+INTS: dict[str, Any] = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64, "uint8": np.uint8,
         "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
 WIDTH = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
 
@@ -24,7 +25,7 @@ def sample(bits: int, n: int, salt: int) -> np.ndarray:
     return (np.arange(n, dtype=np.uint64) * 131 + salt * 17).astype(WIDTH[bits])
 
 
-def code(fn, *args, **kw) -> object:
+def code(fn: Any, *args: Any, **kw: Any) -> object:
     """The code of the ShmemError fn raises, "ValueError" flags kept; "ok" when it returns."""
     try:
         fn(*args, **kw)
@@ -46,7 +47,8 @@ def main() -> None:
 
     # typed single elements: every type, put to the right neighbour, read back from it
     slot = shmem.aclshmem_malloc(16 * 11)
-    values = {t: (np.iinfo(d).max - me if t.startswith("u") else np.iinfo(d).min + me) for t, d in INTS.items()}
+    values: dict[str, Any] = {t: (np.iinfo(d).max - me if t.startswith("u") else np.iinfo(d).min + me)
+                              for t, d in INTS.items()}
     values.update({"char": 65 + me, "float": 1.5 + me, "double": -2.25e300 / (me + 1)})
     for i, t in enumerate(sorted(values)):
         getattr(shmem, f"aclshmem_{t}_p")(dst=slot + 16 * i, value=int(values[t]) if t in INTS else values[t],
@@ -54,7 +56,7 @@ def main() -> None:
     shmem.aclshmem_barrier_all() if hasattr(shmem, "aclshmem_barrier_all") else shmem.shmem_barrier_all()
     got = {t: getattr(shmem, f"aclshmem_{t}_g")(src=slot + 16 * i, pe=me) for i, t in enumerate(sorted(values))}
     back = {t: getattr(shmem, f"aclshmem_{t}_g")(slot + 16 * i, right) for i, t in enumerate(sorted(values))}
-    want_from_left = {t: (np.iinfo(d).max - left if t.startswith("u") else np.iinfo(d).min + left)
+    want_from_left: dict[str, Any] = {t: (np.iinfo(d).max - left if t.startswith("u") else np.iinfo(d).min + left)
                       for t, d in INTS.items()}
     want_from_left.update({"char": 65 + left, "float": 1.5 + left, "double": -2.25e300 / (left + 1)})
     out["typed_local"] = all(got[t] == want_from_left[t] for t in values)

@@ -11,7 +11,7 @@ g_malloc_size = 8 * 1024 * 1024
 G_IP_PORT = os.environ["SHMEM_IP_PORT"]
 
 
-def run_tests():
+def run_tests() -> None:
     pe = int(os.environ["SHMEM_RANK"])
     world_size = int(os.environ["SHMEM_NPES"])
     # 1. test set tls info
@@ -33,7 +33,7 @@ def run_tests():
     print(f'pe[{pe}]: aclshmem_ptr:{aclshmem_ptr} with type{type(aclshmem_ptr)}')
     if aclshmem_ptr is None:
         raise ValueError('[ERROR] aclshmem_malloc failed')
-    _ = ash.aclshmem_free(aclshmem_ptr)
+    _ = ash.aclshmem_free(aclshmem_ptr)  # type: ignore[func-returns-value]  # as the original
     # 4. test pe
     my_pe, pe_count = ash.my_pe(), ash.pe_count()
     print(f'pe[{pe}]: my_pe:{my_pe} and pe_count:{pe_count}')

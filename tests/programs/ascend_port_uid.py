@@ -4,6 +4,7 @@ size come from the environment. Everything else is the original program."""
 
 import os
 import time
+from typing import Any
 
 import shmem as ash
 
@@ -11,7 +12,7 @@ g_ash_size = 1024 * 1024 * 1024
 g_malloc_size = 8 * 1024 * 1024
 
 
-def broadcast(unique_id, pe):
+def broadcast(unique_id: Any, pe: int) -> Any:
     path = os.environ["SHMEM_TEST_UID_FILE"]
     if pe == 0:
         with open(path + ".tmp", "wb") as f:
@@ -24,7 +25,7 @@ def broadcast(unique_id, pe):
         return f.read()
 
 
-def run_init_with_unique_id_tests():
+def run_init_with_unique_id_tests() -> None:
     pe = int(os.environ["SHMEM_RANK"])
     world_size = int(os.environ["SHMEM_NPES"])
     ret = ash.set_conf_store_tls(False, "")
@@ -58,7 +59,7 @@ def run_init_with_unique_id_tests():
         raise ValueError('[ERROR] pe/world failed')
 
     # test free
-    _ = ash.aclshmem_free(aclshmem_ptr)
+    _ = ash.aclshmem_free(aclshmem_ptr)  # type: ignore[func-returns-value]  # as the original
 
     # test finialize
     _ = ash.aclshmem_finalize()

@@ -28,7 +28,7 @@ ALLOWED = (shmem.ShmemError, TypeError)
 
 def public_functions() -> list:
     names = []
-    for name in sorted(shmem.__all__):
+    for name in sorted(vars(shmem)["__all__"]):
         obj = getattr(shmem, name)
         if name in SKIP or inspect.isclass(obj) or not callable(obj):
             continue
@@ -49,7 +49,8 @@ def parameters(fn: Any) -> tuple:
 def argument_sets(fn: Any) -> Iterator[tuple]:
     """(args, kwargs) with one bad value at a time (the others 0, or their defaults), then every argument bad."""
     positional, keywords, defaults = parameters(fn)
-    for fill in ({}, defaults):
+    fills: tuple[dict[str, Any], ...] = ({}, defaults)
+    for fill in fills:
         base = [fill.get(name, 0) for name in positional]
         for bad in HUGE_INTS + WRONG_TYPES:
             for i in range(len(positional)):

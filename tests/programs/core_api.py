@@ -11,7 +11,7 @@ from programs.core_uid import init
 from programs.pe import NPES, RANK, report
 
 
-def expect(exc: type, fn: object, *args: object, **kw: object) -> str:
+def expect(exc: type[BaseException], fn: object, *args: object, **kw: object) -> str:
     try:
         fn(*args, **kw)  # type: ignore[operator]
     except exc as e:  # noqa: BLE001

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ def settings_for(examples: int) -> settings:
 
 
 BAD_INTS = st.sampled_from([2**64, 2**63, -(2**63) - 1, -(2**63), 2**63 - 1, -1, 10**40, -(10**40)])
-WRONG = st.sampled_from(["x", 1.5, None, [1], {}, 1j, b"ab"])
+WRONG: st.SearchStrategy[Any] = st.sampled_from(["x", 1.5, None, [1], {}, 1j, b"ab"])
 
 
 def one_sided_phase(block: int, sig: int, local: bytearray, local_addr: int) -> None:
@@ -100,8 +101,9 @@ def one_sided_phase(block: int, sig: int, local: bytearray, local_addr: int) -> 
             return draw(local_addr_st)
         return draw(WRONG)
 
-    typed = sorted(n for n in shmem.__all__ if n.startswith("shmem_") and (n.endswith("_p") or n.endswith("_g")))
-    atomics = sorted(n for n in shmem.__all__ if "_atomic_" in n)
+    names = vars(shmem)["__all__"]
+    typed = sorted(n for n in names if n.startswith("shmem_") and (n.endswith("_p") or n.endswith("_g")))
+    atomics = sorted(n for n in vars(shmem)["__all__"] if "_atomic_" in n)
     value = st.one_of(st.integers(-(2**65), 2**65), st.integers(-300, 300), st.floats(allow_nan=True), WRONG,
                       st.sampled_from(["a", b"b", "\u20ac"]))
 
@@ -114,7 +116,7 @@ def one_sided_phase(block: int, sig: int, local: bytearray, local_addr: int) -> 
             "wait_until", "buffer", "ptr", "queries", "quiet_fence", "settings", "team_get_config"]), label="op")
         d = data.draw
         if op in ("put", "put_nbi"):
-            fn = shmem.shmem_putmem if op == "put" else shmem.shmem_putmem_nbi
+            fn: Callable[..., Any] = shmem.shmem_putmem if op == "put" else shmem.shmem_putmem_nbi
             check(op, fn, d(sym), buffers(d), d(nbytes), d(pe))
         elif op in ("get", "get_nbi"):
             fn = shmem.shmem_getmem if op == "get" else shmem.shmem_getmem_nbi
@@ -156,7 +158,9 @@ def one_sided_phase(block: int, sig: int, local: bytearray, local_addr: int) -> 
                 check("ptr_view", shmem.buffer, p, 8)
         elif op == "queries":
             team = d(st.one_of(st.integers(-3, 40), BAD_INTS, WRONG))
-            for fn in (shmem.my_pe, shmem.pe_count, shmem.team_my_pe, shmem.team_n_pes):
+            queries: tuple[Callable[..., Any], ...] = (shmem.my_pe, shmem.pe_count, shmem.team_my_pe,
+                                                       shmem.team_n_pes)
+            for fn in queries:
                 check(fn.__name__, fn, team)
             check("team_translate_pe", shmem.team_translate_pe, team, d(pe), d(st.integers(-2, 5) | BAD_INTS))
             check("init_status", shmem.shmem_init_status)

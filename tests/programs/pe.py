@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable
 from typing import Any
 
 RANK = int(os.environ.get("SHMEM_RANK", "0"))
@@ -17,3 +19,11 @@ IP_PORT = os.environ.get("SHMEM_IP_PORT", "")
 def report(value: Any) -> None:
     """Sends a JSON-able value back to the test."""
     print("REPORT " + json.dumps(value), flush=True)
+
+
+def dispatch(cases: dict[str, Callable[..., None]]) -> None:
+    """Runs the case named by the first command-line argument with the rest as its arguments (strings): one module
+    holds a test file's related PE programs."""
+    if len(sys.argv) < 2 or sys.argv[1] not in cases:
+        sys.exit(f"usage: python -m {sys.argv[0]} {{{','.join(cases)}}} [args]")
+    cases[sys.argv[1]](*sys.argv[2:])
