@@ -59,7 +59,8 @@ func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
 	return errcode.NotSupported
 }
 
-// pendingLanes is the qp_num the next init gives the network engine.
+// pendingLanes is the qp_num the next init of instance 0 gives the network
+// engine (other instances keep theirs in their record).
 var pendingLanes atomic.Int64
 
 // SetQpNum is aclshmemx_set_qp_num: the number of connections (1..32) the
@@ -80,7 +81,7 @@ func SetQpNum(engineType, qpNum int64) (code int) {
 	case current.Load() != nil:
 		return errcode.InvalidParam
 	}
-	pendingLanes.Store(qpNum)
+	cur.Load().lanes.Store(qpNum)
 	return errcode.Success
 }
 
