@@ -224,3 +224,28 @@ func parsePortRange(v string) (start, end int, ok bool) {
 	end, ok2 := digits(b)
 	return start, end, ok1 && ok2 && start <= end
 }
+
+// initVariables are the environment variables an init reads that a program
+// may set after the runtime was loaded (Ascend's programs set
+// SHMEM_CYCLE_PROF_PE in os.environ before init): the runtime's copy of the
+// environment is the one taken at load.
+var initVariables = map[string]bool{"SHMEM_CYCLE_PROF_PE": true, "SHMEM_INSTANCE_PORT_RANGE": true,
+	"SHMEM_HOST_MEM_SIZE": true}
+
+// SetInitVariable sets (value "" unsets) one of the variables init reads, as
+// the facade sees it; InvalidParam for any other name.
+func SetInitVariable(name, value string) (_ int, err error) {
+	defer recoverInto(&err)
+	if !initVariables[name] {
+		return 0, errcode.New(errcode.InvalidParam, "%q is not a variable init reads", name)
+	}
+	if value == "" {
+		err = os.Unsetenv(name)
+	} else {
+		err = os.Setenv(name, value)
+	}
+	if err != nil {
+		return 0, errcode.Wrap(errcode.InvalidValue, err, "setting "+name)
+	}
+	return 0, nil
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 	"unsafe"
@@ -120,8 +121,10 @@ func TestTwoInstancesInOneProcess(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, ok(SetInstance(0)))
+	_, err = PutmemOnStream(int64(a0), int64(uintptr(unsafe.Pointer(&src))), 8, 1, h1)
+	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "no queueing on instance 1's stream in instance 0")
 	_, err = StreamPending(h1)
-	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "instance 1's stream is unknown in instance 0")
+	assert.NoError(t, err, "a stream is known by its handle whichever instance is current")
 	h0, err := StreamCreate()
 	require.NoError(t, err)
 	assert.NotEqual(t, h0, h1)
@@ -134,10 +137,10 @@ func TestTwoInstancesInOneProcess(t *testing.T) {
 	done, err := StreamSync(-1, -1)
 	require.NoError(t, err)
 	assert.Equal(t, 1, done)
-	require.NoError(t, ok(SetInstance(1)))
 	done, err = StreamSync(h1, -1)
 	require.NoError(t, err)
 	assert.Equal(t, 1, done)
+	require.NoError(t, ok(SetInstance(1)))
 	assert.Equal(t, uint64(2099), *word(b0))
 	assert.Equal(t, uint64(1099), *word(b1))
 
@@ -257,3 +260,14 @@ func TestInstanceIdentity(t *testing.T) {
 }
 
 func ok(_ int, err error) error { return err }
+
+func TestSetInitVariable(t *testing.T) {
+	t.Setenv("SHMEM_INSTANCE_PORT_RANGE", "1:2")
+	require.NoError(t, ok(SetInitVariable("SHMEM_INSTANCE_PORT_RANGE", "40000:40010")))
+	assert.Equal(t, "40000:40010", os.Getenv("SHMEM_INSTANCE_PORT_RANGE"))
+	require.NoError(t, ok(SetInitVariable("SHMEM_INSTANCE_PORT_RANGE", "")))
+	_, set := os.LookupEnv("SHMEM_INSTANCE_PORT_RANGE")
+	assert.False(t, set)
+	_, err := SetInitVariable("PATH", "/tmp")
+	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
+}

@@ -16,6 +16,23 @@ import (
 // Each instance has its streams (instance.go); calls use the current one's.
 func streams() *stream.Registry { return cur.Load().streams }
 
+// streamsOf is the registry of the instance that made stream h: a stream is
+// synchronised, queried and destroyed by its handle whichever instance is
+// current (as an Ascend stream is a device object), while operations are
+// queued only on streams of the current instance. The default stream (0) is
+// the current instance's.
+func streamsOf(h int64) *stream.Registry {
+	if h > 0 {
+		regMu.Lock()
+		in := instances[int(h/instanceStreamBase)]
+		regMu.Unlock()
+		if in != nil {
+			return in.streams
+		}
+	}
+	return streams()
+}
+
 // finalizeDrain bounds how long finalize lets queued operations run before it
 // cancels the rest (a signal wait nobody satisfies would otherwise hold it).
 const finalizeDrain = 10 * time.Second
@@ -33,7 +50,7 @@ func StreamDestroy(h int64) (_ int, err error) {
 	if h == 0 {
 		return 0, errcode.New(errcode.InvalidParam, "the default stream (0) cannot be destroyed")
 	}
-	s, err := streams().Remove(h)
+	s, err := streamsOf(h).Remove(h)
 	if err != nil {
 		return 0, err
 	}
@@ -53,7 +70,7 @@ func StreamSync(h int64, timeoutMs int) (done int, err error) {
 	if h < 0 {
 		list = streams().All()
 	} else {
-		s, err := streams().Get(h)
+		s, err := streamsOf(h).Get(h)
 		if err != nil {
 			return 0, err
 		}
@@ -100,7 +117,7 @@ func StreamDrain(timeoutMs int) (done int, err error) {
 // StreamPending is the number of operations queued on stream h and not run yet.
 func StreamPending(h int64) (n int, err error) {
 	defer recoverInto(&err)
-	s, err := streams().Get(h)
+	s, err := streamsOf(h).Get(h)
 	if err != nil {
 		return 0, err
 	}

@@ -55,7 +55,7 @@ class OptionalAttr:
 class InitAttr:
     """What shmem_init needs besides rank, size and heap size: where PEs meet, and the optional settings."""
 
-    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr", "instance_id")
+    __slots__ = ("my_rank", "n_ranks", "ip_port", "local_mem_size", "option_attr", "_instance_id")
 
     def __init__(self) -> None:
         self.my_rank: int = 0
@@ -63,10 +63,22 @@ class InitAttr:
         self.ip_port: str = DEFAULT_IP_PORT
         self.local_mem_size: int = 0
         self.option_attr: OptionalAttr = OptionalAttr()
-        self.instance_id: int = 0  # Ascend's multi-instance id; one instance (0) per process here
+        self._instance_id = 0
+
+    @property
+    def instance_id(self) -> int:
+        """The instance the init creates (0..254; 0 the default; see shmem.core.instance). Setting anything else
+        raises as Ascend's binding does: TypeError for what is no int, ValueError for a bool or an int out of range."""
+        return self._instance_id
+
+    @instance_id.setter
+    def instance_id(self, value: int) -> None:
+        from ._init_fini import instance_id_arg
+
+        self._instance_id = instance_id_arg(value)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        fields = ", ".join(f"{k}={getattr(self, k.lstrip('_'))!r}" for k in self.__slots__)
         return f"InitAttr({fields})"
 
 
