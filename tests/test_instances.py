@@ -1,0 +1,72 @@
+"""Several SHMEM instances in the same 4 processes (tests/programs/instances.py): one of 4 PEs and one of 2 moving
+data at the same time, init and finalize of one while the other runs, the E1/E2 calls on the current instance,
+and a global exit that reaches the PEs of every instance."""
+
+from __future__ import annotations
+
+import random
+import socket
+
+import pytest
+import spmd
+
+
+def run(mode: str, tmp_path, env: dict | None = None, check: bool = True) -> list:
+    penv = {"SHMEM_TEST_STORE": str(tmp_path)}
+    penv.update(env or {})
+    return spmd.run_module(4, "instances", mode, env=penv, timeout=300, check=check)
+
+
+def test_two_instances_move_data_at_once(tmp_path):
+    for pe in run("concurrent", tmp_path):
+        r = pe.report
+        assert r["errors"] == [], r
+        assert r["rounds"] == ([20, 20] if pe.rank >= 2 else [20, None])
+        assert r["distinct_heaps"] is (True if pe.rank >= 2 else None)
+        assert r["current_after"] == 0
+
+
+def test_init_and_finalize_of_one_while_the_other_runs(tmp_path):
+    for pe in run("lifecycle", tmp_path):
+        r = pe.report
+        assert r["errors"] == [] and r["rounds"] == 60, r
+        # init makes instance 1 current, its data are exact, finalizing it falls back to instance 0; twice
+        assert r["seen"] == ([1, True, 0] * 2 if pe.rank >= 2 else []), r
+
+
+def _free_port_range(n: int) -> int:
+    for _ in range(50):
+        start = random.randrange(20000, 60000)
+        try:
+            for port in range(start, start + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return start
+    pytest.skip("no free range of loopback ports")
+
+
+def test_calls_act_on_the_current_instance(tmp_path):
+    start = _free_port_range(3)
+    for pe in run("calls", tmp_path, env={"SHMEM_INSTANCE_PORT_RANGE": f"{start}:{start + 2}"}):
+        r, me = pe.report, pe.rank
+        assert r["got0"] == [200 + (me - 1) % 4] * 8
+        assert r["in0"] == [me, 4, 2]
+        assert r["current_end"] == 0
+        if me < 2:
+            continue
+        me1 = 3 - me
+        assert r["init_attr"] == 0
+        assert r["rendezvous"] == f"127.0.0.1:{start + 1}", "instance 1's port: start + 1"
+        assert r["in1"] == [me1, 2, 1]
+        assert r["got1"] == [100 + (me1 + 1) % 2] * 8
+        assert r["ctx_set"] == [0, me, 4]
+        assert r["unknown"] == [-1, 0], "an unknown instance is refused and the current one stays"
+        assert r["finalize_other"] == [0, 0, -1, -1]
+
+
+def test_global_exit_reaches_every_instance(tmp_path):
+    results = run("exit", tmp_path, check=False)
+    for pe in results:
+        assert pe.returncode == 7, f"PE {pe.rank} exited {pe.returncode}\n{pe.stderr}"
