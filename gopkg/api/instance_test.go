@@ -271,3 +271,27 @@ func TestSetInitVariable(t *testing.T) {
 	_, err := SetInitVariable("PATH", "/tmp")
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
 }
+
+// A global exit tells the PEs of every instance, then ends the process.
+func TestGlobalExitTellsEveryInstance(t *testing.T) {
+	exited := make(chan int, 1)
+	exitProcess = func(status int) { exited <- status }
+	defer func() { exitProcess = os.Exit; exitingAny.Store(false) }()
+	_, err := Init(0, 1, 1<<20, "", 1, 5, 5, 5)
+	require.NoError(t, err)
+	_, err = InitInstance(4, 0, 1, 1<<20, "", 1, 5, 5, 5)
+	require.NoError(t, err)
+	jobs := liveJobs()
+	require.Len(t, jobs, 2)
+	assert.Same(t, cur.Load().j.Load(), jobs[0], "the current instance's job first")
+	GlobalExit(3)
+	assert.Equal(t, 3, <-exited)
+	for _, j := range jobs {
+		assert.True(t, j.Exiting(), "every instance's PEs were told")
+	}
+	exitingAny.Store(false)
+	_, err = FinalizeInstance(4)
+	require.NoError(t, err)
+	_, err = Finalize()
+	require.NoError(t, err)
+}
