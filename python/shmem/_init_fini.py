@@ -209,7 +209,7 @@ def _finalize(instance_id: int, fn: Callable[[], str]) -> None:
     api.SetLogSink(_logging.sink_address())
     was_live = api.InstanceStatus(instance_id) != InitStatus.NOT_INITIALIZED
     try:
-        warning = _views.finalize(fn)  # views kept past finalize: see _views
+        warning = _views.finalize(fn, instance_id)  # views kept past finalize: see _views
     finally:
         if was_live:
             from .core import _state
