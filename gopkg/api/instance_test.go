@@ -109,6 +109,10 @@ func TestTwoInstancesInOneProcess(t *testing.T) {
 	assert.Equal(t, src, *word(b0))
 	_, err = Putmem(int64(a0), int64(uintptr(unsafe.Pointer(&src1))), 8, 1)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), "instance 0's address is outside instance 1's heap")
+	_, err = CheckMapped(int64(a0), 8)
+	assert.NoError(t, err, "instance 0's heap can be viewed while instance 1 is current")
+	_, err = CheckMapped(int64(a0)+1<<40, 8)
+	assert.Error(t, err)
 
 	// Streams: each instance has its own; operations queued in both run
 	// concurrently, each on its own job, whichever instance is current.
