@@ -70,3 +70,37 @@ def test_global_exit_reaches_every_instance(tmp_path):
     results = run("exit", tmp_path, check=False)
     for pe in results:
         assert pe.returncode == 7, f"PE {pe.rank} exited {pe.returncode}\n{pe.stderr}"
+
+
+def test_instance_arguments_are_checked_as_ascend_does():
+    """In this process, before any init: ids outside 0..254 raise, an instance no init created is refused."""
+    import shmem
+    from shmem import core
+    from shmem.core.utils import AclshmemError, AclshmemInvalid
+
+    attr = shmem.InitAttr()
+    attr.instance_id = 254
+    assert attr.instance_id == 254 and "instance_id=254" in repr(attr)
+    for bad in (True, -1, 255, 1 << 64):
+        with pytest.raises(ValueError):
+            attr.instance_id = bad
+        with pytest.raises(ValueError):
+            shmem.aclshmemx_finalize(bad)
+        with pytest.raises(ValueError):
+            shmem.aclshmemx_instance_ctx_set(bad)
+    with pytest.raises(TypeError):
+        attr.instance_id = "1"
+    assert attr.instance_id == 254
+    assert shmem.aclshmemx_instance_ctx_set(3) == -1 and shmem.aclshmemx_instance_ctx_get().id == 0
+    assert shmem.aclshmemx_finalize(3) == -1
+    assert shmem.aclshmemx_finalize(0) == 0  # instance 0 before init: nothing to do
+    with pytest.raises(AclshmemError, match="ret=-1"):
+        core.set_instance(1)
+    with pytest.raises(AclshmemInvalid):
+        core.set_instance(255)
+    with core.multi_instance(0):
+        assert core.current_instance() == 0
+    with pytest.raises(AclshmemError, match="ret=-1"):
+        with core.multi_instance(2):
+            pass
+    assert core.current_instance() == 0
