@@ -62,6 +62,7 @@ def test_calls_act_on_the_current_instance(tmp_path):
         assert r["in1"] == [me1, 2, 1]
         assert r["got1"] == [100 + (me1 + 1) % 2] * 8
         assert r["ctx_set"] == [0, me, 4]
+        assert r["lent"] == [1, 1, 0], "a quiet of instance 0 leaves instance 1's lent buffer lent"
         assert r["unknown"] == [-1, 0], "an unknown instance is refused and the current one stays"
         assert r["finalize_other"] == [0, 0, -1, -1]
 

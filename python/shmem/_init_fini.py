@@ -121,6 +121,7 @@ def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) 
     _pass_environment()
     call(api.InitInstance, instance_id, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
          int(opt.shm_create_timeout), int(opt.control_operation_timeout))
+    _buffers.current_instance = instance_id
     _register_exit_finalize()
 
 
@@ -211,13 +212,14 @@ def _finalize(instance_id: int, fn: Callable[[], str]) -> None:
     try:
         warning = _views.finalize(fn, instance_id)  # views kept past finalize: see _views
     finally:
+        _buffers.current_instance = cur_instance()
         if was_live:
             from .core import _state
 
             _state.instance_finalized(instance_id)  # its shmem.core Buffers are stale, the others' are not
             if api.InstanceIDs() == "0" and api.InitStatus() == InitStatus.NOT_INITIALIZED:
                 _state.release_all()  # no stream operation of any instance is left
-    _buffers.complete_lent(lent)
+    _buffers.complete_lent(lent, instance_id)
     if warning:
         logger.warning("%s", warning)
 
@@ -355,7 +357,8 @@ def decrypt_handler_address() -> int:
 
 
 def shmem_global_exit(status: int) -> None:
-    """Every PE of the job exits promptly with exit status `status`, this one too."""
+    """Every PE of the job exits promptly with exit status `status`, this one too: the PEs of every instance this
+    process runs."""
     _check_int("status", status)
     for stream in (sys.stdout, sys.stderr):
         try:

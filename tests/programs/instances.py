@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import shmem
-from shmem import core
+from shmem import _buffers, core
 
 from programs.pe import NPES, RANK, report
 
@@ -168,7 +168,21 @@ def calls() -> None:
         shmem.shmem_putmem(p1, buf, 64, (RANK1 + 1) % 2)
         shmem.shmem_barrier_all()
         got1 = np.frombuffer(shmem.buffer(p1, 64), dtype=np.int64).tolist()
+        shmem.shmem_barrier_all()  # both read before anything is put again
+        # A buffer lent to a non-blocking put of instance 1 stays lent through a quiet of instance 0.
+        shmem.shmem_putmem_nbi(p1, bytearray(64), 64, (RANK1 + 1) % 2)
+        lent = [_buffers.lent_count()]
         out["ctx_set"] = [shmem.aclshmemx_instance_ctx_set(0), shmem.my_pe(), shmem.pe_count()]
+        shmem.shmem_quiet()
+        lent.append(_buffers.lent_count())
+        shmem.aclshmemx_instance_ctx_set(1)
+        shmem.shmem_quiet()
+        lent.append(_buffers.lent_count())
+        shmem.shmem_barrier_all()  # the zeros landed everywhere before the values are put again
+        shmem.shmem_putmem(p1, buf, 64, (RANK1 + 1) % 2)
+        shmem.shmem_barrier_all()
+        out["lent"] = lent
+        shmem.aclshmemx_instance_ctx_set(0)
         out["unknown"] = [shmem.aclshmemx_instance_ctx_set(7), core.current_instance()]
         shmem.aclshmemx_instance_ctx_set(1)
         out["got1"] = got1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .. import _buffers
 from .._core import api
 from .._errors import FAILURES, from_runtime
 from ._types import InstanceContext
@@ -22,6 +23,7 @@ def _switch(instance_id: int) -> int:
             api.SetInstance(instance_id)
         except FAILURES as exc:
             return from_runtime(exc).code
+        _buffers.current_instance = instance_id
         return 0
 
 
