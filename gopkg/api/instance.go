@@ -46,12 +46,21 @@ type instance struct {
 
 // instanceStreamBase spaces the stream handles of instances apart, so that a
 // handle made in one instance is unknown in another instead of naming one of
-// its streams.
-const instanceStreamBase = 1 << 32
+// its streams. Within an instance's range, each incarnation of the instance
+// (an init after a finalize) starts incarnationStreams further on, so that
+// a stream of a finalized instance does not name a stream of the next one.
+const (
+	instanceStreamBase = 1 << 32
+	incarnationStreams = 1 << 20
+)
+
+// incarnations counts the records made for each instance id (under regMu).
+var incarnations [MaxInstances]int64
 
 func newInstance(id int) *instance {
-	in := &instance{id: id, streams: stream.NewRegistryFrom(int64(id)*instanceStreamBase + 1),
-		chunk: new(atomic.Int64), lanes: new(atomic.Int64)}
+	first := int64(id)*instanceStreamBase + incarnations[id]%(instanceStreamBase/incarnationStreams)*incarnationStreams + 1
+	incarnations[id]++
+	in := &instance{id: id, streams: stream.NewRegistryFrom(first), chunk: new(atomic.Int64), lanes: new(atomic.Int64)}
 	if id == 0 {
 		in.chunk, in.lanes = &pendingChunk, &pendingLanes
 	}

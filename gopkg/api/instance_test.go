@@ -299,3 +299,20 @@ func TestGlobalExitTellsEveryInstance(t *testing.T) {
 	_, err = Finalize()
 	require.NoError(t, err)
 }
+
+// A stream of a finalized instance names no stream of the instance's next
+// incarnation.
+func TestStreamHandlesOfIncarnationsDiffer(t *testing.T) {
+	var handles []int64
+	for range 2 {
+		_, err := InitInstance(5, 0, 1, 1<<20, "", 1, 5, 5, 5)
+		require.NoError(t, err)
+		h, err := StreamCreate()
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), h/instanceStreamBase, "the handle names its instance")
+		handles = append(handles, h)
+		_, err = FinalizeInstance(5)
+		require.NoError(t, err)
+	}
+	assert.NotEqual(t, handles[0], handles[1])
+}
