@@ -105,3 +105,17 @@ def test_instance_arguments_are_checked_as_ascend_does():
         with core.multi_instance(2):
             pass
     assert core.current_instance() == 0
+
+
+def test_a_launcher_address_is_instance_0s(monkeypatch):
+    """Instance k != 0 given no ip_port: the launcher's address is instance 0's, so k needs SHMEM_INSTANCE_PORT_RANGE
+    (port 0 asks the runtime for port start+k)."""
+    from shmem import _init_fini
+    from shmem._errors import ShmemError
+
+    monkeypatch.delenv("SHMEM_INSTANCE_PORT_RANGE", raising=False)
+    with pytest.raises(ShmemError, match="SHMEM_INSTANCE_PORT_RANGE"):
+        _init_fini._instance_launcher_address("tcp://10.0.0.1:29500", 2)
+    monkeypatch.setenv("SHMEM_INSTANCE_PORT_RANGE", "30000:30010")
+    assert _init_fini._instance_launcher_address("tcp://10.0.0.1:29500", 2) == "tcp://10.0.0.1:0"
+    assert _init_fini._instance_launcher_address("tcp6://[::1]:29500", 2) == "tcp6://[::1]:0"
