@@ -14,7 +14,7 @@ import pytest
 import shmem
 import shmem.core._types as core_types
 import shmem.core.utils as core_utils
-from shmem import _amo, _attrs, _collective, _errors, _launch_env, _p2p, _signal, _teams, _types, _unique_id
+from shmem import _amo, _attrs, _collective, _errors, _init_fini, _launch_env, _p2p, _signal, _teams, _types, _unique_id
 from shmem._core import api
 
 
@@ -58,6 +58,7 @@ def _python() -> dict[str, tuple[str, int]]:
         ("team.Invalid", "_types.ACLSHMEM_TEAM_INVALID", _types.ACLSHMEM_TEAM_INVALID),
         ("prof.Rows", "core._types.PROF_ROWS", core_types.PROF_ROWS),
         ("prof.Columns", "core._types.PROF_COLUMNS", core_types.PROF_COLUMNS),
+        ("instance.Max", "_init_fini.MAX_INSTANCES", _init_fini.MAX_INSTANCES),
         ("uniqueid.Size", "_unique_id.UNIQUE_ID_SIZE", _unique_id.UNIQUE_ID_SIZE),
         ("ipport.MinPort", "_launch_env.MIN_PORT", _launch_env.MIN_PORT),
         ("ipport.MaxPort", "_launch_env.MAX_PORT", _launch_env.MAX_PORT),

@@ -61,8 +61,9 @@ func SetUdmaConfig(offset, ubSize, syncID int64) (code int) {
 	return setPieceSize(offset, ubSize, syncID, (*job.Job).SetLocalChunkSize)
 }
 
-// pendingLanes is the qp_num the next init gives the network engine;
-// pendingQueues the one it gives the copy engine of a UDMA job.
+// pendingLanes is the qp_num the next init of instance 0 gives the network
+// engine; pendingQueues the one it gives the copy engine of a UDMA job (other
+// instances keep theirs in their record).
 var pendingLanes, pendingQueues atomic.Int64
 
 // SetQpNum is aclshmemx_set_qp_num: how many queue pairs (1..32) an engine
@@ -84,9 +85,9 @@ func SetQpNum(engineType, qpNum int64) (code int) {
 		return errcode.InvalidParam
 	}
 	if engineType == job.EngineUDMA {
-		pendingQueues.Store(qpNum)
+		cur.Load().queues.Store(qpNum)
 	} else {
-		pendingLanes.Store(qpNum)
+		cur.Load().lanes.Store(qpNum)
 	}
 	return errcode.Success
 }

@@ -20,7 +20,7 @@ func SetUbParams(offset, size, event int64) (code int) {
 	}
 	ubOffset.Store(offset)
 	ubEvent.Store(event)
-	pendingChunk.Store(size)
+	cur.Load().chunk.Store(size)
 	j := current.Load()
 	if j == nil {
 		return errcode.NotInited
@@ -63,7 +63,7 @@ func UbParam(which int) (v int64) {
 		if j := current.Load(); j != nil {
 			return int64(j.ChunkSize())
 		}
-		if n := pendingChunk.Load(); n > 0 {
+		if n := cur.Load().chunk.Load(); n > 0 {
 			return n
 		}
 		return int64(engine.DefaultChunkSize)

@@ -10,11 +10,10 @@ import (
 )
 
 // The library's state. lifecycle serialises init and finalize; the hot path
-// only loads current.
+// only loads current, the current instance's job (see instance.go).
 var (
 	lifecycle sync.Mutex
 	current   atomic.Pointer[job.Job]
-	status    atomic.Int32
 )
 
 // Init status values (InitStatus in Python).
@@ -40,6 +39,9 @@ func recoverInto(err *error) {
 // the caller exit with a status other than the requested one. The runtime
 // exits the process within about a second.
 func holdIfExiting() {
+	if exitingAny.Load() {
+		select {}
+	}
 	if j := current.Load(); j != nil && j.Exiting() {
 		select {}
 	}

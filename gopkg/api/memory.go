@@ -76,13 +76,25 @@ func Ptr(ptr int64, peer int) (p int64) {
 }
 
 // CheckMapped fails unless [ptr, ptr+n) lies in a heap mapped in this
-// process (this PE's or a same-host peer's), so that a memoryview over it
+// process (this PE's or a same-host peer's, of any running instance: viewing
+// memory does not act on the current one), so that a memoryview over it
 // cannot fault.
 func CheckMapped(ptr, n int64) (_ int, err error) {
 	defer recoverInto(&err)
 	j, err := live()
 	if err != nil {
-		return 0, err
+		if jobs := liveJobs(); len(jobs) > 0 {
+			j, err = jobs[0], nil
+		} else {
+			return 0, err
+		}
+	}
+	if ptr >= 0 && n >= 0 && !j.Mapped(uintptr(ptr), uintptr(n)) {
+		for _, other := range liveJobs() {
+			if other.Mapped(uintptr(ptr), uintptr(n)) {
+				return 0, nil
+			}
+		}
 	}
 	if ptr < 0 || n < 0 || !j.Mapped(uintptr(ptr), uintptr(n)) {
 		return 0, errcode.New(errcode.InvalidParam, "[0x%x, +%d) is not inside a mapped symmetric heap", ptr, n)

@@ -529,7 +529,7 @@ func TestWatchSignalsRaisesAnInterruptAndForwardsTheBytes(t *testing.T) {
 
 func TestGlobalExitBeforeInitExitsThisProcessOnly(t *testing.T) {
 	saved := exitProcess
-	t.Cleanup(func() { exitProcess = saved })
+	t.Cleanup(func() { exitProcess = saved; exitingAny.Store(false) }) // the process "exited": later tests start afresh
 	var got []int
 	exitProcess = func(status int) { got = append(got, status) }
 	GlobalExit(3)

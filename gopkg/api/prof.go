@@ -10,17 +10,18 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/prof"
 )
 
-// profTable holds this PE's profiling counters while profiling is on, nil
-// otherwise: a call pays one atomic load when it is off.
+// profTable holds this PE's profiling counters in the current instance
+// while profiling is on, nil otherwise: a call pays one atomic load when it
+// is off. Each instance has its own table (instance.go); this is the current
+// one's.
 var profTable atomic.Pointer[prof.Table]
 
-// startProf turns profiling on at init when SHMEM_CYCLE_PROF_PE (Ascend's
-// switch) names this PE, or is "all".
-func startProf(rank, npes int) {
+// startProf is an instance's table at init: on when SHMEM_CYCLE_PROF_PE
+// (Ascend's switch) names this PE of the instance, or is "all"; nil otherwise.
+func startProf(rank, npes int) *prof.Table {
 	v := strings.TrimSpace(os.Getenv("SHMEM_CYCLE_PROF_PE"))
 	if v == "" {
-		profTable.Store(nil)
-		return
+		return nil
 	}
 	if v != "all" {
 		pe, err := strconv.Atoi(v)
@@ -28,11 +29,10 @@ func startProf(rank, npes int) {
 			pe = 0 // as Ascend: an unusable value profiles PE 0
 		}
 		if pe != rank {
-			profTable.Store(nil)
-			return
+			return nil
 		}
 	}
-	profTable.Store(prof.New(rank, npes))
+	return prof.New(rank, npes)
 }
 
 // ProfSnapshot is aclshmemx_get_prof's data: "" when this PE does not

@@ -101,6 +101,7 @@ var sharedConstants = map[string]int64{
 	"prof.Rows":    prof.MaxKinds,
 	"prof.Columns": prof.MaxPeers,
 
+	"instance.Max":   MaxInstances,
 	"uniqueid.Size":  uniqueIDSize,
 	"ipport.MinPort": minPort,
 	"ipport.MaxPort": maxPort,

@@ -13,7 +13,25 @@ import (
 // operations run by a goroutine each. Handles are ints, 0 the default stream.
 // Arguments are checked when an operation is queued (an error at once); what
 // fails while it runs is reported by the next StreamSync of its stream.
-var streams = stream.NewRegistry()
+// Each instance has its streams (instance.go); calls use the current one's.
+func streams() *stream.Registry { return cur.Load().streams }
+
+// streamsOf is the registry of the instance that made stream h: a stream is
+// synchronised, queried and destroyed by its handle whichever instance is
+// current (as an Ascend stream is a device object), while operations are
+// queued only on streams of the current instance. The default stream (0) is
+// the current instance's.
+func streamsOf(h int64) *stream.Registry {
+	if h > 0 {
+		regMu.Lock()
+		in := instances[int(h/instanceStreamBase)]
+		regMu.Unlock()
+		if in != nil {
+			return in.streams
+		}
+	}
+	return streams()
+}
 
 // finalizeDrain bounds how long finalize lets queued operations run before it
 // cancels the rest (a signal wait nobody satisfies would otherwise hold it).
@@ -22,7 +40,7 @@ const finalizeDrain = 10 * time.Second
 // StreamCreate makes a stream and returns its handle (never 0).
 func StreamCreate() (h int64, err error) {
 	defer recoverInto(&err)
-	return streams.Create(), nil
+	return streams().Create(), nil
 }
 
 // StreamDestroy waits for the stream's operations, removes it and returns
@@ -32,7 +50,7 @@ func StreamDestroy(h int64) (_ int, err error) {
 	if h == 0 {
 		return 0, errcode.New(errcode.InvalidParam, "the default stream (0) cannot be destroyed")
 	}
-	s, err := streams.Remove(h)
+	s, err := streamsOf(h).Remove(h)
 	if err != nil {
 		return 0, err
 	}
@@ -50,9 +68,9 @@ func StreamSync(h int64, timeoutMs int) (done int, err error) {
 	defer recoverInto(&err)
 	var list []*stream.Stream
 	if h < 0 {
-		list = streams.All()
+		list = streams().All()
 	} else {
-		s, err := streams.Get(h)
+		s, err := streamsOf(h).Get(h)
 		if err != nil {
 			return 0, err
 		}
@@ -84,7 +102,7 @@ func StreamDrain(timeoutMs int) (done int, err error) {
 	defer recoverInto(&err)
 	limit := time.Duration(timeoutMs) * time.Millisecond
 	start := time.Now()
-	for _, s := range streams.All() {
+	for _, s := range streams().All() {
 		left := time.Duration(-1)
 		if timeoutMs >= 0 {
 			left = max(limit-time.Since(start), 0)
@@ -99,24 +117,25 @@ func StreamDrain(timeoutMs int) (done int, err error) {
 // StreamPending is the number of operations queued on stream h and not run yet.
 func StreamPending(h int64) (n int, err error) {
 	defer recoverInto(&err)
-	s, err := streams.Get(h)
+	s, err := streamsOf(h).Get(h)
 	if err != nil {
 		return 0, err
 	}
 	return s.Pending(), nil
 }
 
-// shutdownStreams runs at finalize: queued operations get finalizeDrain to
-// run, the rest are cancelled; the errors no sync reported are returned.
-func shutdownStreams() error {
+// shutdownStreams runs at the finalize of instance in: queued operations get
+// finalizeDrain to run, the rest are cancelled; the errors no sync reported
+// are returned.
+func shutdownStreams(in *instance) error {
 	deadline := time.Now().Add(finalizeDrain)
 	var first error
-	for _, s := range streams.All() {
+	for _, s := range in.streams.All() {
 		if _, err := s.Sync(max(time.Until(deadline), 0)); err != nil && first == nil {
 			first = err
 		}
 	}
-	if rest := streams.Shutdown(true); first == nil {
+	if rest := in.streams.Shutdown(true); first == nil {
 		first = rest
 	}
 	if first != nil {
@@ -128,16 +147,16 @@ func shutdownStreams() error {
 // enqueue checks that shmem is initialised and stream h exists, and queues op
 // (counted in profiling as kind with peer and n bytes).
 func enqueue(h int64, kind, peer int, n int64, op func(j *job.Job, cancelled func() bool) error) error {
-	j, err := live()
+	in, j, err := liveInstance()
 	if err != nil {
 		return err
 	}
-	s, err := streams.Get(h)
+	s, err := in.streams.Get(h)
 	if err != nil {
 		return err
 	}
 	return s.Enqueue(func(cancelled func() bool) error {
-		t := profTable.Load()
+		t := in.prof.Load() // the instance's table, whichever is current when it runs
 		var start time.Time
 		if t != nil {
 			start = time.Now()

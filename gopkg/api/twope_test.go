@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -134,13 +133,6 @@ func runPE(rank, engine int, ipPort string) (r twoPEReport, err error) {
 	must(0, e)
 	r.FinalizeOK = warning == ""
 	return r, err
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func runTwoPEs(t *testing.T, engine int) [2]twoPEReport {

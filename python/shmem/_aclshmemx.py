@@ -173,8 +173,8 @@ def aclshmemx_show_prof() -> None:
 
 
 def aclshmemx_instance_ctx_set(instance_id: int) -> int:
-    """Makes instance_id current: 0, or -100 (SHMEM_NOT_SUPPORTED) for any instance but 0. ValueError for an id
-    outside 0..254."""
+    """Makes instance_id current for the whole process: 0, or SHMEM_INVALID_PARAM (-1) for an instance no init
+    created (the current one stays). ValueError for an id outside 0..254."""
     if not isinstance(instance_id, int) or isinstance(instance_id, bool) or not 0 <= instance_id < 255:
         raise ShmemError(SHMEM_INVALID_PARAM, f"instance_id must be an integer in range [0, 254], not {instance_id!r}")
     from .core import instance

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _amo, _init_fini, _memory, _rma, _teams, _unique_id
-from ._attrs import MAX_INSTANCE_ID, InitAttr
+from ._attrs import InitAttr
 from ._buffers import LocalBuffer
 from ._core import raw
 from ._errors import (
@@ -276,16 +276,20 @@ def aclshmem_init_using_unique_id(mype: int, npes: int, mem_size: int, uid: Uniq
     return _unique_id.shmem_init_using_unique_id(mype, npes, mem_size, uid)
 
 
-def aclshmem_finalize(instance_id: int = 0) -> int:
-    """Collective shut-down of instance instance_id (the only one here is 0). 0, or -1 for another id; an id
-    outside 0..254 (or a bool) raises ValueError (ShmemError), as Ascend's binding does."""
-    if isinstance(instance_id, bool) or (isinstance(instance_id, int) and not 0 <= instance_id <= MAX_INSTANCE_ID):
-        raise ShmemError(SHMEM_INVALID_PARAM, f"instance_id must be an integer in [0, {MAX_INSTANCE_ID}], "
-                         f"not {instance_id!r}")
-    if _count(instance_id, "instance_id") != 0:
-        logger.error("aclshmem_finalize: there is no instance %d (one instance, 0, per process)", instance_id)
-        return SHMEM_INVALID_PARAM
-    _init_fini.shmem_finialize()
+def aclshmem_finalize(instance_id: int | None = None) -> int:
+    """Collective shut-down of instance instance_id (default: the current instance; see shmem.core.instance). 0, or
+    SHMEM_INVALID_PARAM (-1) for an instance no init created; ValueError for an id outside 0..254."""
+    if instance_id is None:
+        _init_fini.shmem_finialize()
+        return SHMEM_SUCCESS
+    instance_id = _init_fini.instance_id_arg(instance_id)
+    try:
+        _init_fini.finalize_instance(instance_id)
+    except ShmemError as err:
+        if err.code != SHMEM_INVALID_PARAM:
+            raise  # a transfer that could not complete: never swallowed
+        logger.error("aclshmem_finalize: %s", err)
+        return err.code
     return SHMEM_SUCCESS
 
 

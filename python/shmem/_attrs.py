@@ -6,7 +6,6 @@ from enum import IntEnum
 
 DEFAULT_TIMEOUT = 120
 DEFAULT_IP_PORT = ""
-MAX_INSTANCE_ID = 254
 
 
 class OpEngineType(IntEnum):
@@ -64,26 +63,22 @@ class InitAttr:
         self.ip_port: str = DEFAULT_IP_PORT
         self.local_mem_size: int = 0
         self.option_attr: OptionalAttr = OptionalAttr()
-        self._instance_id: int = 0
+        self._instance_id = 0
 
     @property
     def instance_id(self) -> int:
-        """Ascend's multi-instance id, 0..254 (MAX_INSTANCE_ID)."""
+        """The instance the init creates (0..254; 0 the default; see shmem.core.instance). Setting anything else
+        raises as Ascend's binding does: TypeError for what is no int, ValueError for a bool or an int out of range."""
         return self._instance_id
 
     @instance_id.setter
     def instance_id(self, value: int) -> None:
-        # Checked when set, as Ascend's binding converts it to a C uint8 below 255: a bool, a negative or a too
-        # large id raises ValueError (ShmemError is one) here, not at init.
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INSTANCE_ID:
-            from ._errors import SHMEM_INVALID_PARAM, ShmemError
+        from ._init_fini import instance_id_arg
 
-            raise ShmemError(SHMEM_INVALID_PARAM, f"instance_id must be an integer in [0, {MAX_INSTANCE_ID}], "
-                             f"not {value!r}")
-        self._instance_id = value
+        self._instance_id = instance_id_arg(value)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k.lstrip('_')}={getattr(self, k)!r}" for k in self.__slots__)
+        fields = ", ".join(f"{k}={getattr(self, k.lstrip('_'))!r}" for k in self.__slots__)
         return f"InitAttr({fields})"
 
 

@@ -67,9 +67,10 @@ _release_buffer.restype = None
 class LocalBuffer:
     """Holds an export of obj's buffer (so it cannot be resized or freed) while the runtime uses its address."""
 
-    __slots__ = ("view", "address")
+    __slots__ = ("view", "address", "instance")
     view: _PyBuffer | None
     address: int
+    instance: int  # set when lent: the instance whose transfer uses it
 
     def __init__(self, obj: Any, nbytes: int, writable: bool, what: str) -> None:
         self.view = _PyBuffer()
@@ -112,10 +113,15 @@ class LocalBuffer:
 # next completion point (quiet, a barrier, finalize) and released only then. It also keeps the object from being
 # resized in the meantime.
 _lent: list[LocalBuffer] = []
+# Instances (shmem.core.instance): the current instance as the facade last set it (after every switch, init and
+# finalize). A lent buffer belongs to a transfer of the instance current when it was lent; a completion point
+# completes the transfers of one instance and releases only its buffers.
+current_instance = 0
 
 
 def lend(buffer: LocalBuffer) -> None:
     """Holds buffer's export until the transfers issued so far are complete (see complete_lent)."""
+    buffer.instance = current_instance
     _lent.append(buffer)
 
 
@@ -124,9 +130,13 @@ def lent_count() -> int:
     return len(_lent)
 
 
-def complete_lent(count: int) -> None:
-    """Releases the first count lent buffers, whose transfers a completion point has just completed. Buffers lent
-    meanwhile by other threads stay lent: they belong to transfers issued after it began."""
-    done, _lent[:count] = _lent[:count], []
-    for buffer in done:
-        buffer.release()
+def complete_lent(count: int, instance_id: int | None = None) -> None:
+    """Releases those of the first count lent buffers that belong to instance_id (default: the current instance),
+    whose transfers a completion point has just completed. Buffers lent meanwhile by other threads stay lent: they
+    belong to transfers issued after it began; so do those of other instances."""
+    instance = current_instance if instance_id is None else instance_id
+    head = _lent[:count]
+    _lent[:count] = [buffer for buffer in head if buffer.instance != instance]
+    for buffer in head:
+        if buffer.instance == instance:
+            buffer.release()

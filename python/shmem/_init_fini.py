@@ -21,6 +21,7 @@ from ._core import api
 from ._errors import (
     FAILURES,
     SHMEM_INNER_ERROR,
+    SHMEM_INVALID_PARAM,
     SHMEM_INVALID_VALUE,
     SHMEM_NOT_SUPPORTED,
     SHMEM_SUCCESS,
@@ -81,13 +82,12 @@ def shmem_init(mype: int | InitAttr | None = None, npes: int | None = None, mem_
 def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) -> None:
     """shmem_init raising ShmemError with the reason."""
     attrs: InitAttr | None
+    instance_id = 0
     if isinstance(mype, InitAttr):
         attrs = mype
         mype, npes, mem_size = attrs.my_rank, attrs.n_ranks, attrs.local_mem_size
+        instance_id = instance_id_arg(getattr(attrs, "instance_id", 0))
         # Ascend's fields this runtime has no use for: refused when set, not ignored (see docs/migration.md).
-        if getattr(attrs, "instance_id", 0) != 0:
-            raise ShmemError(SHMEM_NOT_SUPPORTED,
-                             f"shmem_init: instance_id {attrs.instance_id!r}: one instance (0) per process")
         if getattr(attrs.option_attr, "sockFd", -1) not in (-1, None):
             raise ShmemError(SHMEM_NOT_SUPPORTED, f"shmem_init: sockFd {attrs.option_attr.sockFd!r}: the "
                              "rendezvous binds its own port; leave sockFd at -1")
@@ -107,18 +107,58 @@ def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) 
             ip_port = _launch_env.resolve_ip_port() or ""
         except ValueError as exc:
             raise ShmemError(SHMEM_INVALID_VALUE, str(exc)) from None
+        if ip_port and instance_id != 0:
+            ip_port = _instance_launcher_address(ip_port, instance_id)
     engine = engine_value(opt.data_op_engine_type)
     if engine is None:
         raise ShmemError(SHMEM_INVALID_VALUE, f"data_op_engine_type {opt.data_op_engine_type!r} is not an OpEngineType")
-    logger.debug("init: shmem_init(mype=%d, npes=%d, mem_size=%d), address %r (from the %s), engine %s",
-                 mype, npes, mem_size, ip_port, where, engine.name)
+    logger.debug("init: shmem_init(mype=%d, npes=%d, mem_size=%d), instance %d, address %r (from the %s), engine %s",
+                 mype, npes, mem_size, instance_id, ip_port, where, engine.name)
     api.SetDecryptHandler(decrypt_handler_address())  # TLS (issue 6): for this init's key password
     job = _launch_env.job_identity()  # which job this is: strangers and other jobs are refused
     call(api.SetJobIdentity, job.identity, unique_id_keys.get(ip_port) or job.key, job.all_local)
     api.SetLogSink(_logging.sink_address())
-    call(api.Init, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
+    _pass_environment()
+    call(api.InitInstance, instance_id, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
          int(opt.shm_create_timeout), int(opt.control_operation_timeout))
+    _buffers.current_instance = instance_id
     _register_exit_finalize()
+
+
+# -- instances (InitAttr.instance_id; see shmem.core.instance) ----------------------------------------------------
+
+MAX_INSTANCES = 255
+
+
+def instance_id_arg(value: object, name: str = "instance_id") -> int:
+    """value as an instance id: TypeError for what is no int, ShmemError (a ValueError) for a bool or an int
+    outside 0..254, as Ascend's binding refuses them."""
+    if not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if isinstance(value, bool) or not 0 <= value < MAX_INSTANCES:
+        raise ShmemError(SHMEM_INVALID_PARAM, f"{name} must be an integer in range [0, {MAX_INSTANCES - 1}], "
+                         f"not {value!r}")
+    return value
+
+
+def _instance_launcher_address(ip_port: str, instance_id: int) -> str:
+    """The address the launcher gave is instance 0's; instance instance_id meets at the port SHMEM_INSTANCE_PORT_RANGE
+    gives it (port 0 asks the runtime for it)."""
+    if not os.environ.get("SHMEM_INSTANCE_PORT_RANGE"):
+        raise ShmemError(SHMEM_INVALID_VALUE, f"instance {instance_id} needs a rendezvous address of its own: the "
+                         f"launcher's ({ip_port}) is instance 0's. Give InitAttr.ip_port or a unique id, or set "
+                         "SHMEM_INSTANCE_PORT_RANGE=start:end (instance k meets at port start+k)")
+    return ip_port[: ip_port.rindex(":") + 1] + "0"
+
+
+# The variables the runtime reads at init. The runtime keeps its own copy of the environment, taken when it was
+# loaded, so a value the program set in os.environ afterwards (as Ascend's programs do) is passed on here.
+_INIT_VARIABLES = ("SHMEM_CYCLE_PROF_PE", "SHMEM_INSTANCE_PORT_RANGE", "SHMEM_HOST_MEM_SIZE")
+
+
+def _pass_environment() -> None:
+    for name in _INIT_VARIABLES:
+        call(api.SetInitVariable, name, os.environ.get(name, ""))
 
 
 def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
@@ -149,11 +189,37 @@ def init(mem_size: int = 64 << 20, attributes: InitAttr | None = None) -> int:
 
 
 def shmem_finialize() -> None:
-    """Collective shut-down: completes outstanding transfers, frees the heap and teams. No-op before init."""
+    """Collective shut-down of the current instance: completes outstanding transfers, frees the heap and teams.
+    No-op before init."""
+    _finalize(cur_instance(), api.Finalize)
+
+
+def finalize_instance(instance_id: int) -> None:
+    """shmem_finialize of instance instance_id (ShmemError SHMEM_INVALID_PARAM when no init created it); the other
+    instances go on."""
+    _finalize(instance_id, lambda: api.FinalizeInstance(instance_id))
+
+
+def cur_instance() -> int:
+    """The id of the current instance."""
+    return int(api.CurrentInstance())
+
+
+def _finalize(instance_id: int, fn: Callable[[], str]) -> None:
     lent = _buffers.lent_count()
     api.SetLogSink(_logging.sink_address())
-    warning = _views.finalize(api.Finalize)  # views kept past finalize: see _views
-    _buffers.complete_lent(lent)
+    was_live = api.InstanceStatus(instance_id) != InitStatus.NOT_INITIALIZED
+    try:
+        warning = _views.finalize(fn, instance_id)  # views kept past finalize: see _views
+    finally:
+        _buffers.current_instance = cur_instance()
+        if was_live:
+            from .core import _state
+
+            _state.instance_finalized(instance_id)  # its shmem.core Buffers are stale, the others' are not
+            if api.InstanceIDs() == "0" and api.InitStatus() == InitStatus.NOT_INITIALIZED:
+                _state.release_all()  # no stream operation of any instance is left
+    _buffers.complete_lent(lent, instance_id)
     if warning:
         logger.warning("%s", warning)
 
@@ -182,16 +248,19 @@ def _finalize_at_exit() -> None:
 
     Not after an uncaught exception (Python then sets sys.last_value): the others may be waiting for this PE's
     data, and meeting them would hang; they are told that it died instead."""
-    if api.InitStatus() != InitStatus.INITIALIZED:
+    live = [int(i) for i in str(api.InstanceIDs()).split(",") if api.InstanceStatus(int(i)) == InitStatus.INITIALIZED]
+    if not live:
         return
     if getattr(sys, "last_value", None) is not None:
         logger.info("exit after an uncaught exception: not finalizing, the other PEs will see this PE end")
         return
-    logger.debug("exit without shmem_finialize: finalizing now")
-    try:
-        shmem_finialize()
-    except ShmemError as err:
-        logger.error("finalize at exit: %s", err)
+    # In ascending order on every PE: finalize is collective per instance, so one order everywhere cannot deadlock.
+    for instance_id in live:
+        logger.debug("exit without finalizing instance %d: finalizing it now", instance_id)
+        try:
+            finalize_instance(instance_id)
+        except ShmemError as err:
+            logger.error("finalize at exit of instance %d: %s", instance_id, err)
 
 
 shmem_finalize = shmem_finialize
@@ -288,7 +357,8 @@ def decrypt_handler_address() -> int:
 
 
 def shmem_global_exit(status: int) -> None:
-    """Every PE of the job exits promptly with exit status `status`, this one too."""
+    """Every PE of the job exits promptly with exit status `status`, this one too: the PEs of every instance this
+    process runs."""
     _check_int("status", status)
     for stream in (sys.stdout, sys.stderr):
         try:

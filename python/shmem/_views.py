@@ -29,6 +29,9 @@ _roots: dict[int, tuple[int, weakref.ref[Any]]] = {}
 # id(weakref) -> (address, nbytes, weakref to a memoryview shmem.buffer returned)
 _handed: dict[int, tuple[int, int, weakref.ref[memoryview]]] = {}
 _retired = False  # the runtime may hold retired ranges that views of past generations still use
+# Instances: id(weakref) of a _handed memoryview -> the instance current when it was made; a finalize revokes only
+# the views of the instance it finalizes.
+_handed_instance: dict[int, int] = {}
 
 
 def _forget_root(ref: weakref.ref[Any]) -> None:
@@ -47,6 +50,7 @@ def _forget_root(ref: weakref.ref[Any]) -> None:
 def _forget_handed(ref: weakref.ref[memoryview]) -> None:
     try:
         _handed.pop(id(ref), None)
+        _handed_instance.pop(id(ref), None)
     except Exception:  # noqa: BLE001, S110 - likewise
         pass
 
@@ -80,11 +84,13 @@ def view(ptr: int, nbytes: int, revocable: bool) -> memoryview:
         if revocable:
             handed = weakref.ref(mv, _forget_handed)
             _handed[id(handed)] = (ptr, nbytes, handed)
+            _handed_instance[id(handed)] = api.CurrentInstance()
         return mv
 
 
-def finalize(fn: Any) -> Any:
-    """Runs the runtime's finalize (fn), then revokes the views of the heaps it retired."""
+def finalize(fn: Any, instance_id: int | None = None) -> Any:
+    """Runs the runtime's finalize (fn), then revokes the views of the heaps it retired (those of instance_id when
+    given: the other instances' heaps are still there)."""
     global _finalized, _retired
     with _lock:
         try:
@@ -92,8 +98,10 @@ def finalize(fn: Any) -> Any:
         finally:
             _finalized += 1
             _retired = True
-            revoke([ref for _, _, ref in list(_handed.values())])
-            _handed.clear()
+            keys = [k for k in list(_handed) if instance_id is None or _handed_instance.get(k) == instance_id]
+            revoke([entry[2] for entry in (_handed.pop(k, None) for k in keys) if entry is not None])
+            for k in keys:
+                _handed_instance.pop(k, None)
             _release_if_unused()
 
 

@@ -15,8 +15,13 @@ type Registry struct {
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{streams: make(map[int64]*Stream), next: 1}
+func NewRegistry() *Registry { return NewRegistryFrom(1) }
+
+// NewRegistryFrom returns an empty registry whose Create hands out first,
+// first+1, ...: registries given disjoint ranges never share a handle, so a
+// handle of one is unknown to the others (SHMEM instances).
+func NewRegistryFrom(first int64) *Registry {
+	return &Registry{streams: make(map[int64]*Stream), next: max(first, 1)}
 }
 
 // Create starts a new stream and returns its handle.

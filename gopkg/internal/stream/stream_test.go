@@ -154,3 +154,22 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("handle survived Shutdown")
 	}
 }
+
+// Registries given disjoint handle ranges never share a handle.
+func TestRegistryFromHandsOutItsRange(t *testing.T) {
+	a, b := NewRegistryFrom(1), NewRegistryFrom(1<<32+1)
+	defer a.Shutdown(true)
+	defer b.Shutdown(true)
+	if ha, hb := a.Create(), b.Create(); ha != 1 || hb != 1<<32+1 {
+		t.Fatalf("handles %d, %d", ha, hb)
+	}
+	if _, err := a.Get(1<<32 + 1); err == nil {
+		t.Fatal("b's handle is known to a")
+	}
+	if _, err := b.Get(0); err != nil {
+		t.Fatal("no default stream in b")
+	}
+	if h := NewRegistryFrom(-5).Create(); h != 1 {
+		t.Fatalf("handle %d below 1", h)
+	}
+}

@@ -64,7 +64,7 @@ class Buffer:
         self._release_called = False
         self._owner = owner
         self._instance_id = instance_id
-        self._epoch: int = owner._epoch if owner is not None else _state.epoch
+        self._epoch: int = owner._epoch if owner is not None else _state.epoch_of(instance_id)
 
     @classmethod
     def _owning(cls, addr: int, length: int, mem_type: MemType, instance_id: int) -> Buffer:
@@ -96,7 +96,7 @@ class Buffer:
     @property
     def finalized(self) -> bool:
         """Whether the job its memory belonged to has been finalized since it was made."""
-        return (self._owned or self._owner is not None) and self._epoch != _state.epoch
+        return (self._owned or self._owner is not None) and self._epoch != _state.epoch_of(self._instance_id)
 
     def _ensure_usable(self) -> None:
         if self.release_called:

@@ -9,6 +9,19 @@ from .._buffers import LocalBuffer
 
 # Bumped at every finalize: a Buffer made before it refers to memory that is gone.
 epoch = 0
+# Instances (core.instance): finalizes so far of each instance. A Buffer keeps its instance's count from when it was
+# made; once the instance is finalized its memory is gone, while Buffers of the other instances stay usable.
+_finalizes: dict[int | None, int] = {}
+
+
+def epoch_of(instance_id: int | None) -> int:
+    return _finalizes.get(instance_id, 0)
+
+
+def instance_finalized(instance_id: int) -> None:
+    global epoch
+    _finalizes[instance_id] = _finalizes.get(instance_id, 0) + 1
+    epoch += 1
 _lock = threading.Lock()
 # stream handle -> objects that queued operations of that stream use: LocalBuffer exports (released) or Buffers
 # (kept alive), until a synchronize of the stream has seen those operations run.

@@ -46,7 +46,7 @@ class Handle:
 
 
 class InstanceContext:
-    """An instance of the library in this process (its id). Only instance 0 exists for now."""
+    """An instance of the library in this process (its id); see shmem.core.instance."""
 
     __slots__ = ("id",)
 

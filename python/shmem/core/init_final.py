@@ -6,10 +6,10 @@ import logging
 import os
 from typing import Any
 
-from .. import _ascend, _init_fini, _unique_id
-from . import _state
+from .. import _ascend, _init_fini, _pyshmem
+from .._attrs import InitAttr
+from .._types import InitMode
 from .utils import (
-    NOT_SUPPORTED,
     AclshmemError,
     AclshmemInvalid,
     _instance_lock,
@@ -47,8 +47,8 @@ def init(device: Any = None, uid: Any = None, rank: int | None = None, nranks: i
          mpi_comm: Any = None, initializer_method: str = "", mem_size: int | None = None,
          instance_id: int = 0) -> None:
     """Collective start-up with a unique id (``initializer_method="uid"``): rank of nranks, mem_size bytes of
-    DEVICE_SIDE heap. ``device`` and ``mpi_comm`` are accepted and ignored. Only instance 0 exists for now: any
-    other instance_id raises AclshmemError with ret=-100 (NOT_SUPPORTED)."""
+    DEVICE_SIDE heap, as instance instance_id (0..254), which becomes the current instance; the instances this
+    process already runs go on. ``device`` and ``mpi_comm`` are accepted and ignored."""
     level = os.environ.get("SHMEM_LOG_LEVEL")
     if level not in ("DEBUG", "INFO", "WARN", "ERROR"):
         level = "ERROR"
@@ -69,34 +69,38 @@ def init(device: Any = None, uid: Any = None, rank: int | None = None, nranks: i
     if not isinstance(uid, (bytes, bytearray, memoryview)):
         raise AclshmemInvalid("uid must be a UniqueID or serialized bytes.")
     with _instance_lock:
-        if instance_id != 0:
-            raise AclshmemError(f"ACLSHMEM initialization fails, ret={NOT_SUPPORTED}: only instance 0 exists "
-                                "(several instances are not supported yet).")
-        ret = _unique_id.shmem_init_using_unique_id(rank, nranks, mem_size, bytes(uid))
+        attr = InitAttr()
+        remembered = _init_fini._attributes  # the engine and timeouts given to shmem_set_attributes
+        if remembered is not None:
+            attr.option_attr = remembered.option_attr
+        attr.instance_id = instance_id
+        # Through shmem._pyshmem, as Ascend calls its native module (programs patch these names).
+        ret = _pyshmem.aclshmemx_set_attr_uniqueid_args(rank, nranks, mem_size, bytes(uid), attr)
+        if ret != 0:
+            raise AclshmemError(f"ACLSHMEM initialization fails, ret={ret}: the unique id is not valid.")
+        ret = _pyshmem.aclshmemx_init_attr(InitMode.UNIQUEID, attr)
         if ret != 0:
             raise AclshmemError(f"ACLSHMEM initialization fails, ret={ret}.")
-        from . import instance
-
-        instance._current = 0
 
 
 def finalize(instance_id: int | None = None) -> None:
-    """Collective shut-down of instance_id (default: the current one, 0). Queued stream operations get a few
-    seconds to run; what failed among them and was never synchronized raises here. Every Buffer of the job becomes
-    unusable."""
+    """Collective shut-down of instance instance_id (default: the current one) among its PEs; the other instances go
+    on. Finalizing the current instance makes instance 0 current; finalizing another leaves the current one.
+    Queued stream operations of the instance get a few seconds to run; what failed among them and was never
+    synchronized raises here. Every Buffer of the instance becomes unusable. AclshmemError for an instance no init
+    created."""
     if instance_id is not None:
         _validate_instance_id(instance_id)
     with _instance_lock:
-        if instance_id not in (None, 0):
-            raise AclshmemError(f"ACLSHMEM finalization fails, ret={NOT_SUPPORTED}: instance {instance_id} "
-                                "does not exist (only instance 0 is supported).")
         try:
-            _init_fini.shmem_finialize()
+            if instance_id is None:
+                ret = _pyshmem.aclshmem_finalize()
+            else:
+                ret = _pyshmem.aclshmemx_finalize(instance_id)
         except RuntimeError as exc:
             raise AclshmemError(f"ACLSHMEM finalization fails: {exc}") from exc
-        finally:
-            _state.epoch += 1
-            _state.release_all()
+        if ret != 0:
+            raise AclshmemError(f"ACLSHMEM finalization fails, ret={ret}: instance {instance_id} does not exist.")
 
 
 __all__ = ["UniqueID", "finalize", "get_unique_id", "get_version", "init"]

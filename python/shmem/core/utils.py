@@ -79,7 +79,7 @@ def _validate_instance_id(instance_id: object) -> None:
 def _current_instance_id() -> int:
     from . import instance
 
-    return instance._current
+    return instance.current_instance()
 
 
 def _validate_buffer_instance(buf: Buffer, name: str) -> None:
