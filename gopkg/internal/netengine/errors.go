@@ -13,11 +13,10 @@ var errClosed = transport.ErrClosed("network")
 // The constructors below run only on failure; the hot path never builds an
 // error. The errors every engine shares are package transport's.
 var (
-	errNoSuchPE     = transport.ErrNoSuchPE
-	errOutsideHeap  = transport.ErrOutsideHeap
-	errMisaligned   = transport.ErrMisaligned
-	errLocalWraps   = transport.ErrLocalWraps
-	errBadChunkSize = transport.ErrBadChunkSize
+	errNoSuchPE    = transport.ErrNoSuchPE
+	errOutsideHeap = transport.ErrOutsideHeap
+	errMisaligned  = transport.ErrMisaligned
+	errLocalWraps  = transport.ErrLocalWraps
 )
 
 func errNotConnected(pe int) error {
