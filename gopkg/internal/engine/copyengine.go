@@ -96,7 +96,9 @@ func (e *copyEngine) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, nbi b
 	if err != nil {
 		return err
 	}
-	return e.copyIn(toPeer, pe, src, dstOff, n, &ws, nbi)
+	// copyThen enters the gate again (a second count, no lock), so a put
+	// alone keeps its hot path to one call.
+	return e.copyThen(toPeer, pe, src, dstOff, n, &ws, nbi)
 }
 
 // Atomic applies op in the calling goroutine: a real atomic instruction on
@@ -111,16 +113,15 @@ func (e *copyEngine) Atomic(pe, op, width int, off uintptr, operand, cond int64)
 }
 
 func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool) error {
+	return e.copyThen(dir, pe, local, off, n, nil, nbi)
+}
+
+// copyThen copies and, when sig is not nil, applies it after the data.
+func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig *wordSignal, nbi bool) error {
 	if !e.gate.Enter() {
 		return errClosed
 	}
 	defer e.gate.Leave()
-	return e.copyIn(dir, pe, local, off, n, nil, nbi)
-}
-
-// copyIn copies, inside the gate, and, when sig is not nil, applies it
-// after the data.
-func (e *copyEngine) copyIn(dir direction, pe int, local, off, n uintptr, sig *wordSignal, nbi bool) error {
 	if n == 0 {
 		return applySignal(sig)
 	}

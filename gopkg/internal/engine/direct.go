@@ -56,7 +56,9 @@ func (d *direct) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, _ bool) e
 	if err != nil {
 		return err
 	}
-	if err := d.copyIn(toPeer, pe, src, dstOff, n); err != nil {
+	// copy enters the gate again (a second count, no lock), so the put alone
+	// keeps its hot path to one call.
+	if err := d.copy(toPeer, pe, src, dstOff, n); err != nil {
 		return err
 	}
 	return ws.apply()
@@ -78,11 +80,6 @@ func (d *direct) copy(dir direction, pe int, local, off, n uintptr) error {
 		return errClosed
 	}
 	defer d.gate.Leave()
-	return d.copyIn(dir, pe, local, off, n)
-}
-
-// copyIn copies inside the gate.
-func (d *direct) copyIn(dir direction, pe int, local, off, n uintptr) error {
 	if n == 0 {
 		return nil
 	}
