@@ -14,7 +14,8 @@ type TableConfig struct {
 	Bases []uintptr
 	// Wakes[pe] is the wake block (package signal) of PE pe's segment as
 	// mapped here: after a put or an atomic lands, its sleepers are woken
-	// through it. nil, or a 0 entry, wakes nobody.
+	// through it. nil, or a 0 entry, wakes nobody after a put; signals and
+	// atomics need it (they are refused with InvalidParam without one).
 	Wakes    []uintptr
 	HeapSize uintptr // usable bytes of every PE's user heap (the same on all)
 	// Live says which PEs have died; nil: every PE is taken to be alive.
