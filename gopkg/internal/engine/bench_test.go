@@ -3,6 +3,7 @@ package engine
 import (
 	"testing"
 
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -75,4 +76,48 @@ func BenchmarkPutParallel8B(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkAtomicFetchAdd8: what an atomic costs through the transport
+// (interface call, close gate, checks, the table's address) beside the bare
+// atomic instruction and wake check it ends in, which is what the job called
+// before atomics went through the transport.
+func BenchmarkAtomicFetchAdd8(b *testing.B) {
+	h := mmapHeaps(b, 2, 64)
+	cfg := h.config()
+	cfg.Wakes = []uintptr{0, addrOf(mmapBytes(b, 64))}
+	for _, kind := range engineKinds {
+		b.Run(kind.name, func(b *testing.B) {
+			tr := openEngine(b, kind, cfg)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tr.Atomic(1, signal.AmoFetchAdd, 8, 8, 1, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("bare", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := signal.Apply64(signal.AmoFetchAdd, h.bases[1]+8, cfg.Wakes[1], 1, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// An atomic through the transport allocates nothing.
+func TestAtomicsDoNotAllocate(t *testing.T) {
+	h := mmapHeaps(t, 2, 64)
+	cfg := h.config()
+	cfg.Wakes = []uintptr{0, addrOf(mmapBytes(t, 64))}
+	for _, kind := range engineKinds {
+		tr := openEngine(t, kind, cfg)
+		allocs := testing.AllocsPerRun(1000, func() {
+			if _, err := tr.Atomic(1, signal.AmoFetchAdd, 8, 8, 1, 0); err != nil {
+				panic(err)
+			}
+		})
+		require.Zero(t, allocs, kind.name)
+	}
 }

@@ -1,6 +1,10 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
+)
 
 // completion tracks the copy engine's outstanding NBI transfers for Quiet and
 // Fence. Transfers register in the current epoch; drain seals it, starts a new
@@ -8,9 +12,9 @@ import "sync"
 // drain waits for exactly the transfers issued before it, however many other
 // goroutines keep issuing meanwhile.
 type completion struct {
-	mu       sync.Mutex
-	current  *epoch
-	firstErr error // first NBI failure since the last takeErr
+	mu      sync.Mutex
+	current *epoch
+	failed  transport.FirstError // first NBI failure since the last takeErr
 }
 
 type epoch struct {
@@ -39,10 +43,8 @@ func (c *completion) register() *epoch {
 
 // complete records the end of a transfer registered in e and its error.
 func (c *completion) complete(e *epoch, err error) {
+	c.failed.Record(err)
 	c.mu.Lock()
-	if err != nil && c.firstErr == nil {
-		c.firstErr = err
-	}
 	e.pending--
 	if e.sealed && e.pending == 0 {
 		close(e.done)
@@ -82,10 +84,4 @@ func (c *completion) drain() {
 }
 
 // takeErr returns the first NBI failure since the last call and forgets it.
-func (c *completion) takeErr() error {
-	c.mu.Lock()
-	err := c.firstErr
-	c.firstErr = nil
-	c.mu.Unlock()
-	return err
-}
+func (c *completion) takeErr() error { return c.failed.Take() }

@@ -1,9 +1,11 @@
 package engine
 
+import "github.com/pyshmem/shmem/gopkg/internal/transport"
+
 const (
 	// DefaultChunkSize is the piece size of large copy-engine transfers when
-	// Config.ChunkSize is 0.
-	DefaultChunkSize uintptr = 1 << 20
+	// Config.ChunkSize is 0 (the same for every engine).
+	DefaultChunkSize = transport.DefaultChunkSize
 	// DefaultWorkers is the number of copy-engine workers when Config.Workers is 0.
 	DefaultWorkers = 2
 	// InlineLimit is the largest copy-engine transfer the caller copies itself.
@@ -12,7 +14,4 @@ const (
 	// maxWorkers bounds Config.Workers: more goroutines than this only add
 	// scheduling cost to memory-bound copies.
 	maxWorkers = 256
-	// minHeapAddress is the lowest address a mapped heap can have: the page at
-	// 0 is never mapped, and addresses below it are not pointers.
-	minHeapAddress = 4096
 )

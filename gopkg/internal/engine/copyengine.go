@@ -5,13 +5,14 @@ import (
 	"sync/atomic"
 
 	"github.com/pyshmem/shmem/gopkg/internal/callgate"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // copyEngine is the SDMA engine: worker goroutines copy queued transfers.
 type copyEngine struct {
 	heaps     heapMap
 	gate      callgate.Gate
-	chunkSize atomic.Uintptr
+	chunkSize transport.ChunkSize
 	workers   int
 	queue     workQueue
 	nbi       completion
@@ -20,8 +21,7 @@ type copyEngine struct {
 	// callerCopied counts chunks that blocking callers copied themselves.
 	callerCopied atomic.Uint64
 
-	closeMu sync.Mutex
-	closed  bool
+	closer transport.CloseOnce
 }
 
 // NewCopyEngine returns the SDMA engine with cfg.Workers worker goroutines.
@@ -42,9 +42,8 @@ func newCopyEngine(cfg Config) (*copyEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &copyEngine{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live,
-		wakes: cfg.Wakes}, workers: cfg.Workers}
-	e.chunkSize.Store(cfg.ChunkSize)
+	e := &copyEngine{heaps: cfg.heaps(), workers: cfg.Workers}
+	e.chunkSize.Init(cfg.ChunkSize)
 	e.queue.init()
 	e.nbi.init()
 	e.copied = make([]atomic.Uint64, cfg.Workers)
@@ -86,7 +85,31 @@ func (e *copyEngine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 }
 
 func (e *copyEngine) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, nbi bool) error {
-	return e.copyThen(toPeer, pe, src, dstOff, n, &sig, nbi)
+	if !e.gate.Enter() {
+		return errClosed
+	}
+	defer e.gate.Leave()
+	// Checked first, so a bad signal moves no data; resolving it asks the
+	// table whether pe is alive, so a signal alone never lands in a dead
+	// PE's heap either.
+	ws, err := e.heaps.resolveSignal(pe, sig)
+	if err != nil {
+		return err
+	}
+	// copyThen enters the gate again (a second count, no lock), so a put
+	// alone keeps its hot path to one call.
+	return e.copyThen(toPeer, pe, src, dstOff, n, &ws, nbi)
+}
+
+// Atomic applies op in the calling goroutine: a real atomic instruction on
+// the word as mapped here, after every earlier blocking put (those are done
+// when they return); NBI puts are ordered only by Quiet or Fence.
+func (e *copyEngine) Atomic(pe, op, width int, off uintptr, operand, cond int64) (int64, error) {
+	if !e.gate.Enter() {
+		return 0, errClosed
+	}
+	defer e.gate.Leave()
+	return e.heaps.atomic(pe, op, width, off, operand, cond)
 }
 
 func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool) error {
@@ -94,15 +117,12 @@ func (e *copyEngine) copy(dir direction, pe int, local, off, n uintptr, nbi bool
 }
 
 // copyThen copies and, when sig is not nil, applies it after the data.
-func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig *Signal, nbi bool) error {
+func (e *copyEngine) copyThen(dir direction, pe int, local, off, n uintptr, sig *wordSignal, nbi bool) error {
 	if !e.gate.Enter() {
 		return errClosed
 	}
 	defer e.gate.Leave()
 	if n == 0 {
-		if err := e.heaps.live.Check(pe); err != nil {
-			return err
-		}
 		return applySignal(sig)
 	}
 	req, err := newRequest(&e.heaps, dir, pe, local, off, n)
@@ -164,11 +184,7 @@ func (e *copyEngine) SetChunkSize(n uintptr) error {
 		return errClosed
 	}
 	defer e.gate.Leave()
-	if n == 0 {
-		return errBadChunkSize()
-	}
-	e.chunkSize.Store(n)
-	return nil
+	return e.chunkSize.Set(n)
 }
 
 func (e *copyEngine) ChunkSize() uintptr {
@@ -178,16 +194,12 @@ func (e *copyEngine) ChunkSize() uintptr {
 // Close waits for calls in progress and NBI transfers, stops the workers and
 // returns the NBI error no Quiet collected, so that it is not lost.
 func (e *copyEngine) Close() error {
-	e.closeMu.Lock()
-	defer e.closeMu.Unlock()
-	if e.closed {
-		return nil
-	}
-	e.closed = true
-	e.gate.Close()
-	e.nbi.drain()
-	err := e.nbi.takeErr()
-	e.queue.stop()
-	e.running.Wait()
-	return err
+	return e.closer.Do(func() error {
+		e.gate.Close()
+		e.nbi.drain()
+		err := e.nbi.takeErr()
+		e.queue.stop()
+		e.running.Wait()
+		return err
+	})
 }

@@ -37,10 +37,8 @@ func TestCallsToADeadPEFail(t *testing.T) {
 					requireCode(t, callAndQuiet(tr, c, 1, 0, addrOf(local), n), errcode.BootstrapError, "PE 1")
 					require.NoError(t, callAndQuiet(tr, c, 2, 0, addrOf(src), n), "%s to a living PE", c.name)
 				}
-				wake := mmapBytes(t, 4096)
-				word := h.bases[1] + size - 64
 				for _, nbi := range []bool{false, true} {
-					sig := Signal{Word: word, Wake: addrOf(wake), Op: signal.SigSet, Value: 5}
+					sig := Signal{Off: size - 64, Op: signal.SigSet, Value: 5}
 					err := tr.PutSignal(1, 0, addrOf(src), n, sig, nbi)
 					if err == nil {
 						err = tr.Quiet()
@@ -75,9 +73,7 @@ func TestNBIQueuedBeforeDeathFailsAtQuiet(t *testing.T) {
 	}()
 	src := mmapBytes(t, size)
 	copy(src, randomBytes(size, 9))
-	wake := mmapBytes(t, 4096)
-	word := h.bases[1] + size - 64
-	sig := Signal{Word: word, Wake: addrOf(wake), Op: signal.SigSet, Value: 7}
+	sig := Signal{Off: size - 64, Op: signal.SigSet, Value: 7}
 
 	// No worker runs yet: both transfers wait in the queue.
 	require.NoError(t, e.PutNBI(1, 0, addrOf(src), 1<<20))

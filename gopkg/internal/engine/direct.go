@@ -1,20 +1,16 @@
 package engine
 
 import (
-	"sync"
-	"sync/atomic"
-
 	"github.com/pyshmem/shmem/gopkg/internal/callgate"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // direct is the MTE engine: the calling goroutine copies by load/store.
 type direct struct {
 	heaps     heapMap
 	gate      callgate.Gate
-	chunkSize atomic.Uintptr
-
-	closeMu sync.Mutex
-	closed  bool
+	chunkSize transport.ChunkSize
+	closer    transport.CloseOnce
 }
 
 // NewDirect returns the MTE engine: every call, NBI ones included, copies in
@@ -24,9 +20,8 @@ func NewDirect(cfg Config) (Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &direct{heaps: heapMap{bases: cfg.Bases, size: cfg.HeapSize, trusted: cfg.TrustHeaps, live: cfg.Live,
-		wakes: cfg.Wakes}}
-	d.chunkSize.Store(cfg.ChunkSize)
+	d := &direct{heaps: cfg.heaps()}
+	d.chunkSize.Init(cfg.ChunkSize)
 	return d, nil
 }
 
@@ -50,17 +45,33 @@ func (d *direct) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 
 // PutSignal copies, then applies sig: both are done when it returns.
 func (d *direct) PutSignal(pe int, dstOff, src, n uintptr, sig Signal, _ bool) error {
+	if !d.gate.Enter() {
+		return errClosed
+	}
+	defer d.gate.Leave()
+	// The signal is checked first: a bad one moves no data. Resolving it
+	// asks the table whether pe is alive, so a signal alone (n == 0) never
+	// lands in a dead PE's heap either.
+	ws, err := d.heaps.resolveSignal(pe, sig)
+	if err != nil {
+		return err
+	}
+	// copy enters the gate again (a second count, no lock), so the put alone
+	// keeps its hot path to one call.
 	if err := d.copy(toPeer, pe, src, dstOff, n); err != nil {
 		return err
 	}
-	if n == 0 {
-		// No copy asked whether pe is alive: a signal alone must not land in
-		// a dead PE's heap either.
-		if err := d.heaps.live.Check(pe); err != nil {
-			return err
-		}
+	return ws.apply()
+}
+
+// Atomic applies op in the calling goroutine: a real atomic instruction on
+// the word as mapped here.
+func (d *direct) Atomic(pe, op, width int, off uintptr, operand, cond int64) (int64, error) {
+	if !d.gate.Enter() {
+		return 0, errClosed
 	}
-	return sig.apply()
+	defer d.gate.Leave()
+	return d.heaps.atomic(pe, op, width, off, operand, cond)
 }
 
 // copy is the hot path: no lock, no allocation unless it fails.
@@ -108,11 +119,7 @@ func (d *direct) SetChunkSize(n uintptr) error {
 	if err := d.check(); err != nil {
 		return err
 	}
-	if n == 0 {
-		return errBadChunkSize()
-	}
-	d.chunkSize.Store(n)
-	return nil
+	return d.chunkSize.Set(n)
 }
 
 func (d *direct) ChunkSize() uintptr {
@@ -121,12 +128,8 @@ func (d *direct) ChunkSize() uintptr {
 
 // Close waits for the copies in progress in other goroutines.
 func (d *direct) Close() error {
-	d.closeMu.Lock()
-	defer d.closeMu.Unlock()
-	if d.closed {
+	return d.closer.Do(func() error {
+		d.gate.Close()
 		return nil
-	}
-	d.closed = true
-	d.gate.Close()
-	return nil
+	})
 }

@@ -1,8 +1,9 @@
 // Package engine moves bytes between this process's memory and the symmetric
 // heaps of PEs on the same host whose heaps are mapped into this process.
 //
-// The heap and job layers hand it plain addresses: Config.Bases[pe] is where
-// PE pe's user heap is mapped here. Two engines implement Transport:
+// The job hands it its reachability table (package transport): where each
+// PE's user heap is mapped here, and which PEs are alive. Two engines
+// implement transport.Transport, as the network engine does:
 //
 //   - NewDirect (MTE): the calling goroutine copies with load/store. NBI calls
 //     copy at once, so Quiet has nothing to wait for. Put/Get of a few bytes
@@ -19,8 +20,10 @@
 // keeps the value (ChunkSize reports it) but never splits a copy.
 //
 // Every call is checked before memory is touched: the PE exists, its heap is
-// mapped here, the remote range lies inside the heap (overflow-safe), the local
-// range does not wrap. n == 0 is a no-op that succeeds whatever the other
+// mapped here and it is alive (the table's Addr), the remote range lies inside
+// the heap (overflow-safe), the local range does not wrap. Atomics apply a
+// real atomic instruction to the word as mapped here, in the calling
+// goroutine, on both engines. n == 0 is a no-op that succeeds whatever the other
 // arguments are (the API says elem_size == 0 does nothing).
 //
 // The local side is a raw address from the user. The copy runs with

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/pyshmem/shmem/gopkg/internal/transport"
+
 // request is one checked user call: n bytes between local memory here and PE
 // pe's heap at off, which is mapped here at remote.
 type request struct {
@@ -22,7 +24,7 @@ func newRequest(heaps *heapMap, dir direction, pe int, local, off, n uintptr) (r
 		return request{}, errLocalFault(dir, local, n)
 	}
 	if local+n < local {
-		return request{}, errLocalWraps(local, n)
+		return request{}, transport.ErrLocalWraps(local, n)
 	}
 	return request{heaps: heaps, dir: dir, pe: pe, local: local, off: off, remote: remote, n: n}, nil
 }

@@ -15,12 +15,13 @@ func TestPutSignalAppliesTheSignalAfterTheData(t *testing.T) {
 	for _, kind := range engineKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			h := mmapHeaps(t, 2, 8<<20)
+			wake := mmapBytes(t, 4096)
 			cfg := h.config()
 			cfg.ChunkSize = 64 << 10
+			cfg.Wakes = []uintptr{0, addrOf(wake)}
 			tr, err := kind.open(cfg)
 			require.NoError(t, err)
 			defer tr.Close()
-			wake := mmapBytes(t, 4096)
 			word := h.bases[1] + 4<<20
 			for _, n := range []uintptr{0, 8, 4097, 3<<20 + 5} {
 				src := mmapBytes(t, max(n, 1))
@@ -28,7 +29,7 @@ func TestPutSignalAppliesTheSignalAfterTheData(t *testing.T) {
 					src[i] = byte(i*7 + int(n))
 				}
 				atomic.StoreInt32((*int32)(unsafe.Pointer(&h.mem[1][4<<20])), 0)
-				sig := Signal{Word: word, Wake: addrOf(wake), Op: signal.SigAdd, Value: 3}
+				sig := Signal{Off: 4 << 20, Op: signal.SigAdd, Value: 3}
 				require.NoError(t, tr.PutSignal(1, 0, addrOf(src), n, sig, true))
 				got, err := signal.WaitUntil32(word, addrOf(wake), signal.CmpEQ, 3, 0, nil)
 				require.NoError(t, err)
@@ -45,18 +46,20 @@ func TestPutSignalDoesNotSignalAFailedPut(t *testing.T) {
 	for _, kind := range engineKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			h := mmapHeaps(t, 2, 1<<20)
-			tr, err := kind.open(h.config())
+			wake := mmapBytes(t, 4096)
+			cfg := h.config()
+			cfg.Wakes = []uintptr{0, addrOf(wake)}
+			tr, err := kind.open(cfg)
 			require.NoError(t, err)
 			defer tr.Close()
-			wake := mmapBytes(t, 4096)
 			word := h.bases[1] + 512<<10
-			sig := Signal{Word: word, Wake: addrOf(wake), Op: signal.SigSet, Value: 9}
+			sig := Signal{Off: 512 << 10, Op: signal.SigSet, Value: 9}
 			err = tr.PutSignal(1, 0, 8, 64<<10, sig, false) // source address 8 is not readable
 			require.Error(t, err)
 			require.EqualValues(t, 0, signal.Fetch32(word))
 			allocs := testing.AllocsPerRun(100, func() {
 				src := h.bases[0]
-				_ = tr.PutSignal(1, 0, src, 8, Signal{Word: word, Wake: addrOf(wake), Op: signal.SigAdd, Value: 1}, false)
+				_ = tr.PutSignal(1, 0, src, 8, Signal{Off: 512 << 10, Op: signal.SigAdd, Value: 1}, false)
 			})
 			if kind.name == "direct" {
 				require.Zero(t, allocs, "an 8-byte put-with-signal must not allocate")

@@ -13,7 +13,7 @@ type transfer struct {
 	left atomic.Uintptr // chunks not yet copied (or skipped)
 
 	// sig is applied after the last chunk when every chunk succeeded.
-	sig    Signal
+	sig    wordSignal
 	hasSig bool
 
 	failed atomic.Bool
@@ -46,7 +46,7 @@ func (t *transfer) run(copied *atomic.Uint64) {
 			hi := lo + min(t.chunkSize, t.req.n-lo)
 			// The target may have died since the transfer was queued: the
 			// chunks not yet copied fail, and with them the transfer.
-			err := t.req.heaps.live.Check(t.req.pe)
+			err := t.req.heaps.live(t.req.pe)
 			if err == nil {
 				err = t.req.copyRange(lo, hi)
 			}
@@ -66,7 +66,7 @@ func (t *transfer) finish() {
 		t.req.landed()
 	}
 	if t.hasSig && !t.failed.Load() {
-		if t.err = t.req.heaps.live.Check(t.req.pe); t.err == nil {
+		if t.err = t.req.heaps.live(t.req.pe); t.err == nil {
 			t.err = t.sig.apply()
 		}
 	}

@@ -1,33 +1,15 @@
 package engine
 
-// Transport moves bytes between this process and the symmetric heaps of PEs.
-// Offsets are relative to the start of a PE's user heap; local addresses are
-// addresses in this process. All methods are safe for concurrent use.
-type Transport interface {
-	// Put copies bytes [src, src+n) of this process to PE pe's heap at dstOff;
-	// the data is in place when it returns.
-	Put(pe int, dstOff, src, n uintptr) error
-	// Get copies n bytes of PE pe's heap at srcOff to [dst, dst+n) here.
-	Get(dst uintptr, pe int, srcOff, n uintptr) error
-	// PutNBI starts a Put; it may return before the copy is done, and errors of
-	// the copy then surface at Quiet.
-	PutNBI(pe int, dstOff, src, n uintptr) error
-	// GetNBI starts a Get, as PutNBI does.
-	GetNBI(dst uintptr, pe int, srcOff, n uintptr) error
-	// PutSignal is Put (nbi false) or PutNBI (nbi true) that applies sig once
-	// the data is in place, and only if the copy succeeded, so whoever sees
-	// the signal sees the data. sig's error is the transfer's error.
-	PutSignal(pe int, dstOff, src, n uintptr, sig Signal, nbi bool) error
-	// Quiet completes every NBI transfer issued before it and returns the first
-	// error any NBI transfer hit since the last Quiet, clearing it.
-	Quiet() error
-	// Fence orders this process's earlier puts to each PE before its later ones.
-	Fence() error
-	// SetChunkSize sets the piece size of large transfers (n > 0).
-	SetChunkSize(n uintptr) error
-	// ChunkSize reports the piece size of large transfers.
-	ChunkSize() uintptr
-	// Close waits for outstanding work and stops workers; idempotent. Every
-	// later call fails with errcode.NotInited.
-	Close() error
-}
+import "github.com/pyshmem/shmem/gopkg/internal/transport"
+
+// Transport is the interface both same-host engines implement, the network
+// engine's too (package transport says what each method promises).
+type Transport = transport.Transport
+
+// Signal is the signal update of a put-with-signal (transport.Signal).
+type Signal = transport.Signal
+
+var (
+	_ Transport = (*direct)(nil)
+	_ Transport = (*copyEngine)(nil)
+)

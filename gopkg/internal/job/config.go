@@ -1,21 +1,24 @@
 package job
 
-import "github.com/pyshmem/shmem/gopkg/internal/errcode"
+import (
+	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
+)
 
 // SetLocalChunkSize sets the piece size of the same-host engine only (the
 // copy engine splits large transfers in pieces of it; the MTE engine copies
 // in one go and only keeps the value).
 func (j *Job) SetLocalChunkSize(n uintptr) error {
-	if r, ok := j.rma.(*router); ok {
-		return r.local.SetChunkSize(n)
+	if r, ok := j.rma.(*transport.Router); ok {
+		return r.Local().SetChunkSize(n)
 	}
 	return j.rma.SetChunkSize(n)
 }
 
 // LocalChunkSize is the same-host engine's piece size.
 func (j *Job) LocalChunkSize() uintptr {
-	if r, ok := j.rma.(*router); ok {
-		return r.local.ChunkSize()
+	if r, ok := j.rma.(*transport.Router); ok {
+		return r.Local().ChunkSize()
 	}
 	return j.rma.ChunkSize()
 }

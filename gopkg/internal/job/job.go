@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/pyshmem/shmem/gopkg/internal/bootstrap"
-	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/heap"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
@@ -17,6 +16,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
 	"github.com/pyshmem/shmem/gopkg/internal/symalloc"
 	"github.com/pyshmem/shmem/gopkg/internal/teamsync"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // Job is one initialised job. Its methods are safe for concurrent use.
@@ -38,7 +38,10 @@ type Job struct {
 	regions heap.Regions
 	heaps   *symalloc.Heaps // malloc and free, agreed between the PEs
 
-	rma    engine.Transport
+	// reach says how each PE is reached (mapped here or network) and
+	// whether it is alive; rma routes every call by it.
+	reach  *transport.Table
+	rma    transport.Transport
 	net    *netengine.Engine // nil when every PE is mapped here
 	secret []byte
 	teams  *teamsync.Teams // the teams of this PE and their barriers
@@ -244,54 +247,6 @@ func (j *Job) mapPeers(tr *startTrace) error {
 		return errcode.Wrap(errcode.SmemError, err, "releasing the heap segment's handle")
 	}
 	tr.done("map", "mapped the heaps of the PEs on this host; segment handle released")
-	return nil
-}
-
-// startEngine starts the engine of the mapped PEs (MTE, or SDMA when asked
-// for) and, when some PEs are not mapped here, the network engine and a
-// router in front of both.
-func (j *Job) startEngine(tr *startTrace) error {
-	// The heaps are this process's own read/write mappings, pages reserved at
-	// creation, kept until teardown: large copies need not probe them.
-	wakes := make([]uintptr, j.opts.Size)
-	for pe := range wakes {
-		wakes[pe] = j.wakeBlock(pe)
-	}
-	cfg := engine.Config{Bases: j.userBases, Wakes: wakes, HeapSize: j.seg.UserSize(), ChunkSize: j.opts.ChunkSize,
-		TrustHeaps: true, Live: j.live}
-	var local engine.Transport
-	var err error
-	started := engineName(j.opts.Engine) + " engine started"
-	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
-		if j.opts.Engine == EngineUDMA {
-			cfg.Workers = j.opts.UdmaQueues
-		}
-		if cfg.Workers == 0 {
-			cfg.Workers = engine.DefaultWorkers
-		}
-		started = fmt.Sprintf("copy engine started with %d workers", cfg.Workers)
-		local, err = engine.NewCopyEngine(cfg)
-	} else {
-		local, err = engine.NewDirect(cfg)
-	}
-	if err != nil {
-		return err
-	}
-	j.rma = local
-	tr.done("engine", "%s", started)
-	if j.allLocal {
-		return nil
-	}
-	remote := make([]bool, j.opts.Size)
-	for pe, base := range j.userBases {
-		remote[pe] = base == 0
-	}
-	if j.net, err = j.startNetwork(remote); err != nil {
-		return err
-	}
-	j.rma = &router{local: local, net: j.net, remote: remote}
-	j.info.NetAddr = j.net.Addr()
-	tr.done("network", "network engine on %s connected to PEs %s", j.info.NetAddr, Ranges(remotePEs(remote)))
 	return nil
 }
 

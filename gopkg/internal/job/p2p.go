@@ -99,14 +99,14 @@ func (j *Job) P2P(c P2PCall) (res uint64, err error) {
 }
 
 func (j *Job) runP2P(r *p2p.Request) (uint64, error) {
-	waiters := j.wakeBlock(j.opts.Rank)
+	waiters := j.reach.Wake(j.opts.Rank)
 	var mark interrupt.Mark
 	for {
 		res, err := p2p.Run(r, waiters, lostCheckInterval, &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return res, err
 		}
-		if lost := j.lostPE.Load(); lost >= 0 {
+		if lost := j.reach.Lost(); lost >= 0 {
 			return res, errcode.New(errcode.BootstrapError, "wait: PE %d of the job died", lost)
 		}
 	}

@@ -1,68 +1,61 @@
 package job
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/pyshmem/shmem/gopkg/internal/engine"
-	"github.com/pyshmem/shmem/gopkg/internal/netengine"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
-// router is the Transport of a job whose PEs are not all load/store
-// reachable: calls for mapped PEs go to the local engine (MTE or SDMA), the
-// others to the network engine. Jobs on one host do without it, so their hot
-// path has no extra hop.
-type router struct {
-	local  engine.Transport
-	net    *netengine.Engine
-	remote []bool // remote[pe]: reached through the network
-}
-
-func (r *router) isRemote(pe int) bool { return pe >= 0 && pe < len(r.remote) && r.remote[pe] }
-
-func (r *router) Put(pe int, dstOff, src, n uintptr) error {
-	if r.isRemote(pe) {
-		return r.net.Put(pe, dstOff, src, n)
+// startEngine builds the job's reachability table from the heaps mapPeers
+// mapped (a PE whose heap is not mapped here is reached through the network),
+// starts the engine of the mapped PEs (MTE, or SDMA when asked for) on that
+// table and, when some PEs are not mapped, the network engine, with the
+// table's router in front of both. From then on every data path (RMA,
+// signals, atomics, strided, point-to-point waits) asks the table, and only
+// the table, how a PE is reached and whether it is alive.
+func (j *Job) startEngine(tr *startTrace) error {
+	wakes := make([]uintptr, j.opts.Size)
+	for pe := range wakes {
+		wakes[pe] = j.wakeBlock(pe)
 	}
-	return r.local.Put(pe, dstOff, src, n)
-}
-
-func (r *router) Get(dst uintptr, pe int, srcOff, n uintptr) error {
-	if r.isRemote(pe) {
-		return r.net.Get(dst, pe, srcOff, n)
+	reach, err := transport.NewTable(transport.TableConfig{Bases: j.userBases, Wakes: wakes,
+		HeapSize: j.seg.UserSize(), Live: j.live})
+	if err != nil {
+		return err
 	}
-	return r.local.Get(dst, pe, srcOff, n)
-}
-
-func (r *router) PutNBI(pe int, dstOff, src, n uintptr) error {
-	if r.isRemote(pe) {
-		return r.net.PutNBI(pe, dstOff, src, n)
+	j.reach = reach
+	// The heaps are this process's own read/write mappings, pages reserved at
+	// creation, kept until teardown: large copies need not probe them.
+	cfg := engine.Config{Table: reach, ChunkSize: j.opts.ChunkSize, TrustHeaps: true}
+	var local transport.Transport
+	started := engineName(j.opts.Engine) + " engine started"
+	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA {
+		if j.opts.Engine == EngineUDMA {
+			cfg.Workers = j.opts.UdmaQueues // aclshmemx_set_qp_num(UDMA, n): the copy engine's queues
+		}
+		if cfg.Workers == 0 {
+			cfg.Workers = engine.DefaultWorkers
+		}
+		started = fmt.Sprintf("copy engine started with %d workers", cfg.Workers)
+		local, err = engine.NewCopyEngine(cfg)
+	} else {
+		local, err = engine.NewDirect(cfg)
 	}
-	return r.local.PutNBI(pe, dstOff, src, n)
-}
-
-func (r *router) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
-	if r.isRemote(pe) {
-		return r.net.GetNBI(dst, pe, srcOff, n)
+	if err != nil {
+		return err
 	}
-	return r.local.GetNBI(dst, pe, srcOff, n)
-}
-
-func (r *router) PutSignal(pe int, dstOff, src, n uintptr, sig engine.Signal, nbi bool) error {
-	if r.isRemote(pe) {
-		return r.net.PutSignal(pe, dstOff, src, n, sig.Off, sig.Op, sig.Value, nbi)
+	j.rma = local
+	tr.done("engine", "%s", started)
+	if reach.AllMapped() {
+		return nil
 	}
-	return r.local.PutSignal(pe, dstOff, src, n, sig, nbi)
+	remote := reach.RemotePEs()
+	if j.net, err = j.startNetwork(remote); err != nil {
+		return err
+	}
+	j.rma = transport.NewRouter(reach, local, j.net)
+	j.info.NetAddr = j.net.Addr()
+	tr.done("network", "network engine on %s connected to PEs %s", j.info.NetAddr, Ranges(remotePEs(remote)))
+	return nil
 }
-
-// Quiet completes both engines' transfers and reports the first error.
-func (r *router) Quiet() error { return errors.Join(r.local.Quiet(), r.net.Quiet()) }
-
-func (r *router) Fence() error { return errors.Join(r.local.Fence(), r.net.Fence()) }
-
-func (r *router) SetChunkSize(n uintptr) error {
-	return errors.Join(r.local.SetChunkSize(n), r.net.SetChunkSize(n))
-}
-
-func (r *router) ChunkSize() uintptr { return r.local.ChunkSize() }
-
-func (r *router) Close() error { return errors.Join(r.local.Close(), r.net.Close()) }

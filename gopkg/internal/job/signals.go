@@ -3,10 +3,10 @@ package job
 import (
 	"math"
 
-	"github.com/pyshmem/shmem/gopkg/internal/engine"
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // PutSignal puts n bytes from local src to symmetric dst on PE pe, then
@@ -20,7 +20,7 @@ func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi b
 	if value < math.MinInt32 || value > math.MaxInt32 {
 		return errcode.New(errcode.InvalidValue, "signal %d does not fit the 32-bit signal word", value)
 	}
-	w, err := j.word(sig, 4, pe)
+	sigOff, err := j.word(sig, 4, pe)
 	if err != nil {
 		return errcode.Wrap(errcode.InvalidParam, err, "sig")
 	}
@@ -30,16 +30,16 @@ func (j *Job) PutSignal(dst, src, n, sig uintptr, value int64, op, pe int, nbi b
 			return err
 		}
 	}
-	return j.rma.PutSignal(pe, off, src, n, engine.Signal{Word: w.addr, Off: w.off, Wake: w.wake, Op: op, Value: int32(value)}, nbi)
+	return j.rma.PutSignal(pe, off, src, n, transport.Signal{Off: sigOff, Op: op, Value: int32(value)}, nbi)
 }
 
 // SignalFetch reads this PE's signal word at symmetric address sig.
 func (j *Job) SignalFetch(sig uintptr) (int32, error) {
-	w, err := j.word(sig, 4, j.opts.Rank)
+	word, _, err := j.ownWord(sig)
 	if err != nil {
-		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+		return 0, err
 	}
-	return signal.Fetch32(w.addr), nil
+	return signal.Fetch32(word), nil
 }
 
 // SignalWaitUntil waits until this PE's signal word at sig compares to
@@ -49,17 +49,17 @@ func (j *Job) SignalWaitUntil(sig uintptr, cmp int, value int64) (int32, error) 
 	if value < math.MinInt32 || value > math.MaxInt32 {
 		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit the 32-bit signal word", value)
 	}
-	w, err := j.word(sig, 4, j.opts.Rank)
+	word, wake, err := j.ownWord(sig)
 	if err != nil {
-		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+		return 0, err
 	}
 	var mark interrupt.Mark
 	for {
-		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval, &mark)
+		got, err := signal.WaitUntil32(word, wake, cmp, int32(value), lostCheckInterval, &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return got, err
 		}
-		if lost := j.lostPE.Load(); lost >= 0 {
+		if lost := j.reach.Lost(); lost >= 0 {
 			return got, errcode.New(errcode.BootstrapError, "signal wait: PE %d of the job died", lost)
 		}
 	}
@@ -72,18 +72,18 @@ func (j *Job) SignalWaitUntilCancel(sig uintptr, cmp int, value int64, cancelled
 	if value < math.MinInt32 || value > math.MaxInt32 {
 		return 0, errcode.New(errcode.InvalidValue, "value %d does not fit the 32-bit signal word", value)
 	}
-	w, err := j.word(sig, 4, j.opts.Rank)
+	word, wake, err := j.ownWord(sig)
 	if err != nil {
-		return 0, errcode.Wrap(errcode.InvalidParam, err, "sig")
+		return 0, err
 	}
 	for {
 		// A stream's own goroutine waits here: Ctrl-C reaches the caller's
 		// synchronize, not this wait (nil mark), and finalize cancels it.
-		got, err := signal.WaitUntil32(w.addr, w.wake, cmp, int32(value), lostCheckInterval, nil)
+		got, err := signal.WaitUntil32(word, wake, cmp, int32(value), lostCheckInterval, nil)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return got, err
 		}
-		if lost := j.lostPE.Load(); lost >= 0 {
+		if lost := j.reach.Lost(); lost >= 0 {
 			return got, errcode.New(errcode.BootstrapError, "signal wait: PE %d of the job died", lost)
 		}
 		if cancelled() {

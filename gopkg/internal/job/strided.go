@@ -38,7 +38,7 @@ func (j *Job) Strided(put bool, sym, local uintptr, symStride, localStride int64
 		}
 		return j.rma.Get(local, pe, off, nelems*size)
 	}
-	nbi := j.isRemote(pe)
+	nbi := j.reach.Remote(pe)
 	for i := uintptr(0); i < nelems; i++ {
 		o, l := off+symL.At(i)-sym, localL.At(i)
 		switch {
@@ -64,10 +64,4 @@ func (j *Job) Strided(put bool, sym, local uintptr, symStride, localStride int64
 		return j.rma.Quiet()
 	}
 	return nil
-}
-
-// isRemote reports whether PE pe is reached through the network engine.
-func (j *Job) isRemote(pe int) bool {
-	r, ok := j.rma.(*router)
-	return ok && r.isRemote(pe)
 }

@@ -10,13 +10,15 @@ import (
 // mean "nobody is known dead", so engines built without one (their own tests)
 // behave as before. Safe for concurrent use.
 type Set struct {
-	dead []atomic.Bool
-	errs []error // errs[pe]: the error every call to a dead pe returns
+	dead  []atomic.Bool
+	errs  []error      // errs[pe]: the error every call to a dead pe returns
+	first atomic.Int64 // the first PE marked dead, -1 while none is
 }
 
 // New returns a Set for a job of n PEs, all alive.
 func New(n int) *Set {
 	s := &Set{dead: make([]atomic.Bool, n), errs: make([]error, n)}
+	s.first.Store(-1)
 	for pe := range s.errs {
 		// Built up front: a dead PE is hit in a loop by code that retries,
 		// and reporting it should not allocate either.
@@ -31,7 +33,20 @@ func (s *Set) MarkDead(pe int) bool {
 	if s == nil || uint(pe) >= uint(len(s.dead)) {
 		return false
 	}
-	return s.dead[pe].CompareAndSwap(false, true)
+	if !s.dead[pe].CompareAndSwap(false, true) {
+		return false
+	}
+	s.first.CompareAndSwap(-1, int64(pe))
+	return true
+}
+
+// First is the first PE marked dead, or -1 while every PE is alive: waits
+// that no call to a PE can see fail (a signal nobody will send) poll it.
+func (s *Set) First() int {
+	if s == nil {
+		return -1
+	}
+	return int(s.first.Load())
 }
 
 // Dead reports whether pe is known dead: one atomic load.

@@ -71,3 +71,12 @@ func BenchmarkDead(b *testing.B) {
 		}
 	}
 }
+
+func TestFirstIsTheFirstDeath(t *testing.T) {
+	s := New(4)
+	assert.Equal(t, -1, s.First())
+	s.MarkDead(2)
+	s.MarkDead(1)
+	assert.Equal(t, 2, s.First())
+	assert.Equal(t, -1, (*Set)(nil).First())
+}

@@ -1,6 +1,6 @@
 package netengine
 
-import "math"
+import "github.com/pyshmem/shmem/gopkg/internal/transport"
 
 // Atomic applies op (AtomicFetch..AtomicAdd) to the width-byte (4 or 8)
 // integer at heap offset off on PE pe and returns the word's previous value
@@ -13,25 +13,12 @@ func (e *Engine) Atomic(pe int, op int, width int, off uintptr, operand, cond in
 		return 0, errClosed
 	}
 	defer e.gate.Leave()
-	if !validAtomicOp(op) || (width != 4 && width != 8) {
-		return 0, errBadAtomic(op, width)
-	}
-	if width == 4 {
-		for _, v := range [2]int64{operand, cond} {
-			if v < math.MinInt32 || v > math.MaxUint32 {
-				return 0, errAtomicValue(v)
-			}
-		}
+	if err := transport.CheckAtomic(pe, op, width, off, operand, cond, e.cfg.HeapSize); err != nil {
+		return 0, err
 	}
 	p, err := e.peer(pe)
 	if err != nil {
 		return 0, err
-	}
-	if err := e.checkRemote(pe, off, uintptr(width)); err != nil {
-		return 0, err
-	}
-	if off%uintptr(width) != 0 {
-		return 0, errMisaligned(pe, off, width)
 	}
 	it := item{op: opAtomic, aux: uint8(op), width: uint8(width), off: off, a: uint64(operand), b: uint64(cond)}
 	old, err := e.awaitValue(p, it)

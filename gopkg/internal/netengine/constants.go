@@ -2,12 +2,14 @@ package netengine
 
 import (
 	"time"
+
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 const (
 	// DefaultChunkSize is the piece size of large transfers when
 	// Config.ChunkSize is 0.
-	DefaultChunkSize uintptr = 1 << 20
+	DefaultChunkSize = transport.DefaultChunkSize
 	// MaxLanes bounds Config.Lanes (Ascend's largest qp_num).
 	MaxLanes = 32
 	// DefaultDialTimeout bounds each connection set-up (dial, TLS, the secret

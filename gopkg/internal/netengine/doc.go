@@ -5,10 +5,10 @@
 // The job layer creates one Engine per PE with Listen, publishes Addr
 // through the rendezvous, and calls Connect with everybody's address and
 // the PEs to reach this way. Offsets are into the target PE's user heap;
-// local sides are raw addresses in this process. The methods mirror
-// engine.Transport (Put, Get, PutNBI, GetNBI, Quiet, Fence, SetChunkSize,
-// ChunkSize, Close); PutSignal and Signal replace its PutThen, whose local
-// continuation cannot run on another host; Atomic adds remote atomics.
+// local sides are raw addresses in this process. Engine implements
+// transport.Transport, as the same-host engines do (the job's router sends
+// it the calls for the PEs its reachability table marks remote); Signal
+// adds a signal update without data.
 //
 // # Connections
 //

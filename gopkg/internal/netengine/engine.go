@@ -13,6 +13,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // Engine is this PE's network data plane: a listener that applies other PEs'
@@ -25,11 +26,10 @@ type Engine struct {
 
 	peers     atomic.Pointer[[]*peer]   // peers[pe]: the connection to pe, nil when not used; nil until Connect
 	lanes     atomic.Pointer[[][]*peer] // lanes[pe]: every connection to pe, peers[pe] first (Config.Lanes of them)
-	chunkSize atomic.Uintptr
+	chunkSize transport.ChunkSize
 	gate      callgate.Gate
 
-	nbiMu  sync.Mutex
-	nbiErr error // first NBI failure since the last Quiet
+	nbiErr transport.FirstError // first NBI failure since the last Quiet
 
 	mu        sync.Mutex
 	closed    bool
@@ -37,11 +37,10 @@ type Engine struct {
 	inbound   map[net.Conn]struct{} // accepted connections, for Close
 	outbound  []*peer               // every peer ever created, for Close
 
-	closeMu   sync.Mutex
-	closeDone bool
-	closing   context.Context // canceled when Close begins: ends dials and pauses in progress
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	closer  transport.CloseOnce
+	closing context.Context // canceled when Close begins: ends dials and pauses in progress
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	// now is a coarse clock (unix ns) the watchdog advances: blocking calls
 	// stamp their pending entry with it at the cost of one atomic load.
@@ -63,7 +62,7 @@ func Listen(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, ln: ln, addr: ln.Addr().String(), inbound: map[net.Conn]struct{}{}}
 	e.closing, e.cancel = context.WithCancel(context.Background())
-	e.chunkSize.Store(cfg.ChunkSize)
+	e.chunkSize.Init(cfg.ChunkSize)
 	e.now.Store(time.Now().UnixNano())
 	e.wg.Add(2)
 	go e.acceptLoop()
@@ -136,11 +135,7 @@ func (e *Engine) SetChunkSize(n uintptr) error {
 		return errClosed
 	}
 	defer e.gate.Leave()
-	if n == 0 {
-		return errBadChunkSize()
-	}
-	e.chunkSize.Store(n)
-	return nil
+	return e.chunkSize.Set(n)
 }
 
 // ChunkSize reports the piece size of large transfers.
@@ -162,34 +157,18 @@ func (e *Engine) peer(pe int) (*peer, error) {
 }
 
 // recordNBI keeps err if it is the first NBI failure since the last Quiet.
-func (e *Engine) recordNBI(err error) {
-	e.nbiMu.Lock()
-	if e.nbiErr == nil {
-		e.nbiErr = err
-	}
-	e.nbiMu.Unlock()
-}
+func (e *Engine) recordNBI(err error) { e.nbiErr.Record(err) }
 
-func (e *Engine) takeNBIErr() error {
-	e.nbiMu.Lock()
-	err := e.nbiErr
-	e.nbiErr = nil
-	e.nbiMu.Unlock()
-	return err
-}
+func (e *Engine) takeNBIErr() error { return e.nbiErr.Take() }
 
 // Close completes outstanding NBI operations (waiting at most 10 s for a
 // peer that neither answers nor drops), then closes the listener and every
 // connection and waits for every goroutine of the engine. Calls blocked on
 // a peer return errcode.NotInited. It returns the NBI error nobody
 // collected. Idempotent; afterwards every call returns errcode.NotInited.
-func (e *Engine) Close() error {
-	e.closeMu.Lock()
-	defer e.closeMu.Unlock()
-	if e.closeDone {
-		return nil
-	}
-	e.closeDone = true
+func (e *Engine) Close() error { return e.closer.Do(e.close) }
+
+func (e *Engine) close() error {
 	e.gate.Shut()
 	e.cancel()
 	drainErr := e.completeNBI(closeDrainTimeout)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -38,11 +39,11 @@ func TestLanesSignalAfterAllPieces(t *testing.T) {
 	a, b := nodes[0], nodes[1]
 	n := uintptr(4 << 20)
 	src := localBytes(t, int(n), 9)
-	require.NoError(t, a.eng.PutSignal(1, 4096, addrOf(src), n, 0, signal.SigSet, 5, false))
+	require.NoError(t, a.eng.PutSignal(1, 4096, addrOf(src), n, transport.Signal{Op: signal.SigSet, Value: 5}, false))
 	require.Equal(t, int32(5), signal.Fetch32(b.word32(0)))
 	require.Equal(t, src, b.at(4096, n))
 
-	require.Error(t, a.eng.PutSignal(1, rmaHeap-n/2, addrOf(src), n, 0, signal.SigSet, 6, false))
+	require.Error(t, a.eng.PutSignal(1, rmaHeap-n/2, addrOf(src), n, transport.Signal{Op: signal.SigSet, Value: 6}, false))
 	require.Equal(t, int32(5), signal.Fetch32(b.word32(0)), "a failed put must not signal")
 }
 

@@ -2,7 +2,7 @@ package netengine
 
 import (
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
-	"github.com/pyshmem/shmem/gopkg/internal/signal"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 )
 
 // Put copies [src, src+n) here to PE pe's heap at dstOff and returns once pe
@@ -28,25 +28,21 @@ func (e *Engine) GetNBI(dst uintptr, pe int, srcOff, n uintptr) error {
 }
 
 // signalUpdate is the signal a put applies after its data.
-type signalUpdate struct {
-	off   uintptr
-	op    int
-	value int32
-}
+type signalUpdate = transport.Signal
 
 // PutSignal puts n bytes (n may be 0) like Put or PutNBI, then has pe update
-// the 32-bit signal word at its heap offset sigOff (op signal.SigSet or
+// the 32-bit signal word at its heap offset sig.Off (sig.Op signal.SigSet or
 // signal.SigAdd) and wake its waiters, but only if the whole put succeeded:
 // a PE that sees the signal sees the data.
-func (e *Engine) PutSignal(pe int, dstOff, src, n, sigOff uintptr, op int, value int32, nbi bool) error {
-	return e.put(pe, dstOff, src, n, &signalUpdate{off: sigOff, op: op, value: value}, nbi)
+func (e *Engine) PutSignal(pe int, dstOff, src, n uintptr, sig transport.Signal, nbi bool) error {
+	return e.put(pe, dstOff, src, n, &sig, nbi)
 }
 
 // Signal updates the 32-bit signal word at heap offset off on pe (op
 // signal.SigSet or signal.SigAdd), after every earlier Put and PutNBI of
 // this PE to pe: a PE that sees the signal sees their data.
 func (e *Engine) Signal(pe int, off uintptr, op int, value int32, nbi bool) error {
-	return e.put(pe, 0, 0, 0, &signalUpdate{off: off, op: op, value: value}, nbi)
+	return e.put(pe, 0, 0, 0, &signalUpdate{Off: off, Op: op, Value: value}, nbi)
 }
 
 func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) error {
@@ -74,11 +70,11 @@ func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) e
 		}
 	}
 	if sig != nil {
-		if err := e.checkSignal(pe, sig); err != nil {
+		if err := sig.Check(pe, e.cfg.HeapSize); err != nil {
 			return err
 		}
 		it.flags |= flagSignal
-		it.aux, it.a, it.b = uint8(sig.op), uint64(sig.off), uint64(uint32(sig.value))
+		it.aux, it.a, it.b = uint8(sig.Op), uint64(sig.Off), uint64(uint32(sig.Value))
 	}
 	if nbi {
 		return p.submit(it, nil)
@@ -171,19 +167,6 @@ func checkLocal(addr, n uintptr, inaccessible func(addr, n uintptr) error) error
 	}
 	if addr+n < addr {
 		return errLocalWraps(addr, n)
-	}
-	return nil
-}
-
-func (e *Engine) checkSignal(pe int, sig *signalUpdate) error {
-	if sig.op != signal.SigSet && sig.op != signal.SigAdd {
-		return errBadSignalOp(sig.op)
-	}
-	if err := e.checkRemote(pe, sig.off, 4); err != nil {
-		return err
-	}
-	if sig.off%4 != 0 {
-		return errMisaligned(pe, sig.off, 4)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
+	"github.com/pyshmem/shmem/gopkg/internal/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -64,10 +65,10 @@ func TestSignalSeenAfterData(t *testing.T) {
 			return e.Signal(1, sigOff, signal.SigSet, v, false)
 		}},
 		{"PutSignalNBI", func(e *Engine, src []byte, v int32) error {
-			return e.PutSignal(1, dataOff, addrOf(src), dataSize, sigOff, signal.SigSet, v, true)
+			return e.PutSignal(1, dataOff, addrOf(src), dataSize, transport.Signal{Off: sigOff, Op: signal.SigSet, Value: v}, true)
 		}},
 		{"PutSignal", func(e *Engine, src []byte, v int32) error {
-			return e.PutSignal(1, dataOff, addrOf(src), dataSize, sigOff, signal.SigSet, v, false)
+			return e.PutSignal(1, dataOff, addrOf(src), dataSize, transport.Signal{Off: sigOff, Op: signal.SigSet, Value: v}, false)
 		}},
 	}
 	for _, kind := range kinds {
@@ -190,9 +191,9 @@ func TestFailedPutSendsNoSignal(t *testing.T) {
 	b := newNode(t, 1, 2, 64<<10, nil)
 	require.NoError(t, a.eng.Connect([]string{a.eng.Addr(), b.eng.Addr()}, []bool{false, true}))
 	src := localBytes(t, 8, 1)
-	err := a.eng.PutSignal(1, 100<<10, addrOf(src), 8, 0, signal.SigSet, 9, false)
+	err := a.eng.PutSignal(1, 100<<10, addrOf(src), 8, transport.Signal{Op: signal.SigSet, Value: 9}, false)
 	requireCode(t, err, errcode.InvalidParam, "outside PE 1's symmetric heap of 65536 bytes")
-	require.NoError(t, a.eng.PutSignal(1, 100<<10, addrOf(src), 8, 0, signal.SigSet, 9, true))
+	require.NoError(t, a.eng.PutSignal(1, 100<<10, addrOf(src), 8, transport.Signal{Op: signal.SigSet, Value: 9}, true))
 	requireCode(t, a.eng.Quiet(), errcode.InvalidParam, "outside PE 1's symmetric heap")
 	require.Zero(t, signal.Fetch32(b.word32(0)))
 	// The connection is fine and the signal works on its own.
