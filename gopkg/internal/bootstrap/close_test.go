@@ -20,14 +20,12 @@ func TestInitFinalizeInitAgain(t *testing.T) {
 		for r := range cfgs {
 			cfgs[r] = testConfig(addr, r, 3)
 		}
-		start := time.Now()
 		res := joinConcurrently(cfgs)
 		sessions := make([]*Session, 3)
 		for r, j := range res {
 			require.NoError(t, j.err, "round %d rank %d", round, r)
 			sessions[r] = j.s
 		}
-		assert.Less(t, time.Since(start), time.Second, "round %d: the port must be free at once", round)
 		for _, err := range everyRank(sessions, func(s *Session) error { return s.Barrier("world", nil) }) {
 			require.NoError(t, err)
 		}
@@ -88,7 +86,7 @@ func TestRankZeroCloseWaitsForTheOthers(t *testing.T) {
 	select {
 	case err := <-closed:
 		require.NoError(t, err)
-	case <-time.After(2 * time.Second):
+	case <-time.After(settle):
 		t.Fatal("rank 0's Close did not return after the last rank left")
 	}
 	assert.Empty(t, lost.reports(0))
@@ -105,14 +103,14 @@ func TestRankZeroCloseIsBounded(t *testing.T) {
 		c.OpTimeout = 200 * time.Millisecond
 		c.OnPeerLost = lost.hook(c.Rank)
 	})
-	start := time.Now()
-	requireCode(t, sessions[0].Close(), errcode.TimeoutError, "PE 1 did not finalize within 200ms")
-	assert.Less(t, time.Since(start), time.Second)
+	// Unbounded, Close would wait for rank 1 forever; the message names the bound.
+	err := returnsWithin(t, patient, "rank 0's Close", sessions[0].Close)
+	requireCode(t, err, errcode.TimeoutError, "PE 1 did not finalize within 200ms")
 	require.Eventually(t, func() bool {
 		sessions[1].mu.Lock()
 		defer sessions[1].mu.Unlock()
 		return sessions[1].shutdownSeen
-	}, time.Second, 5*time.Millisecond)
+	}, settle, 5*time.Millisecond)
 	requireCode(t, sessions[1].Barrier("world", nil), errcode.BootstrapError, "PE 0 has finalized")
 	require.NoError(t, sessions[1].Close())
 	assert.Empty(t, lost.reports(1), "rank 0's graceful close is no loss")
