@@ -22,7 +22,9 @@ import shmem
 import spmd
 
 MTE, SDMA, ROCE = (int(shmem.OpEngineType.MTE), int(shmem.OpEngineType.SDMA), int(shmem.OpEngineType.ROCE))
-BOUND = 2.0  # seconds from SIGINT to the PE's exit; the promise is 0.2 s (docs/reliability.md)
+# Seconds from SIGINT to the PE's exit: a hang guard, well under the 120 s default timeouts that would otherwise end
+# the calls (the 0.2 s promise is measured, not asserted: docs/reliability.md).
+BOUND = 30.0
 
 
 def _reports(text: str) -> list:
