@@ -1,7 +1,10 @@
 package bootstrap
 
 import (
+	"bufio"
 	"context"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,4 +136,53 @@ func TestCloseIsIdempotentAndEndsPendingCalls(t *testing.T) {
 	require.NoError(t, sessions[0].Close())
 	require.NoError(t, sessions[0].Close())
 	done()
+}
+
+// A connection rank 0's server accepted but had not greeted yet when it
+// began closing (the next run's PE, dialing right after its finalize) is told
+// to come back, before any challenge.
+func TestServerClosingTellsUngreetedConnectionsToRetry(t *testing.T) {
+	sessions := joinAll(t, 2, nil)
+	srv := sessions[0].srv
+	c, err := net.Dial("tcp", sessions[0].cfg.Addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.Eventually(t, func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.conns) == 3
+	}, settle, time.Millisecond, "the server never accepted the connection")
+	closeAll(t, sessions)
+	m := readReject(t, bufio.NewReader(c))
+	assert.Equal(t, verdictRetry, m.verdict)
+	assert.Contains(t, m.msg, "is closing the previous run")
+}
+
+// And the client takes that first-frame Reject as the verdict it is: it
+// retries until its deadline (here a fake rank 0 says "closing" forever),
+// instead of failing init at once.
+func TestRetryVerdictBeforeTheChallengeIsRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var knocks atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if _, _, err := readFrame(c, maxHandshakeFrameLen); err == nil {
+				knocks.Add(1)
+				_, _ = c.Write(rejectMsg{code: errcode.BootstrapError, verdict: verdictRetry,
+					msg: "PE 0 at here is closing the previous run of job (no job identity)"}.encode())
+			}
+			c.Close()
+		}
+	}()
+	cfg := testConfig(ln.Addr().String(), 1, 2)
+	cfg.JoinTimeout = time.Second
+	_, err = Join(context.Background(), cfg)
+	requireCode(t, err, errcode.TimeoutError, "could not join PE 0", "is closing the previous run")
+	assert.Greater(t, knocks.Load(), int32(1), "it did not come back")
 }

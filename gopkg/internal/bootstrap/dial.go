@@ -164,9 +164,13 @@ func handshake(conn net.Conn, cfg *Config, addr string) (*joinResult, error) {
 	if err != nil {
 		return nil, joinIOErr(cfg, addr, err)
 	}
-	if kind == kindReject { // a server of another protocol version
+	if kind == kindReject {
+		// Before any challenge: a server of another protocol version, or one
+		// that started closing between accepting us and greeting us (its
+		// previous run ends; its verdict says to come back): the next init
+		// right after a finalize meets that often on a loaded machine.
 		if m, err := decodeReject(payload); err == nil {
-			return nil, errcode.New(codeFromWire(m.code), "%s", m.msg)
+			return nil, rejection(m)
 		}
 	}
 	ch, err := decodeChallenge(payload)
@@ -214,16 +218,22 @@ func handshake(conn net.Conn, cfg *Config, addr string) (*joinResult, error) {
 		if err != nil {
 			return nil, bootstrapErr("PE 0 at %s sent a malformed rejection", addr)
 		}
-		rej := errcode.New(codeFromWire(m.code), "%s", m.msg)
-		switch m.verdict {
-		case verdictRetry:
-			return nil, &retryLater{err: rej, ownJob: true}
-		case verdictForeign:
-			return nil, &retryLater{err: rej, foreign: true}
-		}
-		return nil, rej
+		return nil, rejection(m)
 	}
 	return nil, bootstrapErr("PE 0 at %s answered the join with message kind %d: not a shmem bootstrap server?", addr, kind)
+}
+
+// rejection is the error a Reject stands for: worth another attempt when
+// its verdict says so.
+func rejection(m rejectMsg) error {
+	rej := errcode.New(codeFromWire(m.code), "%s", m.msg)
+	switch m.verdict {
+	case verdictRetry:
+		return &retryLater{err: rej, ownJob: true}
+	case verdictForeign:
+		return &retryLater{err: rej, foreign: true}
+	}
+	return rej
 }
 
 func joinIOErr(cfg *Config, addr string, err error) error {
