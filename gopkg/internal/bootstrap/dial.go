@@ -106,7 +106,10 @@ func attempt(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 		return nil, &retryLater{err: err}
 	}
 	// A canceled ctx must end a blocked read or handshake, not just the dial.
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	// The TCP socket's deadline ends the TLS layer's reads too; the closure
+	// holds it, not conn, which becomes the TLS conn below while it may run.
+	raw := conn
+	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	_ = conn.SetDeadline(deadline)
 	if tc := cfg.clientTLS(); tc != nil {
