@@ -8,8 +8,9 @@ import pytest
 import shmem
 import spmd
 
-# Generous: the measured figure is a few milliseconds (docs/reliability.md); the machine may be loaded.
-BOUND = 10.0
+# A hang guard, the program's own GIVE_UP: the measured figure is a few milliseconds (docs/reliability.md) and is
+# printed, not asserted; the machine may be loaded.
+BOUND = 30.0
 
 
 @pytest.mark.parametrize("npes", [2, 4])

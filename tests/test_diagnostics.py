@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import spmd
@@ -34,7 +35,8 @@ def test_info_without_a_launcher_reports_versions_environment_and_limits():
     assert r.returncode == 0, r.stderr
     out = r.stdout
     for want in ("shmem 0.1.0", "API level 1.1", "built with    go1.", f"python {sys.version.split()[0]}",
-                 "detected      none", "SHMEM_IP_PORT (unset)", "/dev/shm ", "ulimit -l", "ulimit -n", "shmmax"):
+                 "detected      none", "SHMEM_IP_PORT (unset)", "heaps         memfds", "live heaps ", "ulimit -l",
+                 "ulimit -n", "shmmax"):
         assert want in out, (want, out)
 
 
@@ -124,6 +126,42 @@ def test_log_lines_go_to_the_applications_handlers_once():
     r = program("app-handlers", env={"SHMEM_LOG_LEVEL": "info"})
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("initialised in") == 1 and "APP PE 0 of 1 initialised" in r.stderr, r.stderr
+
+
+def _live_heaps() -> dict:
+    r = run("-m", "shmem", "info", "--json", "--no-job")
+    assert r.returncode == 0, r.stderr
+    heaps = json.loads(r.stdout)["system"]["heaps"]
+    assert heaps["kind"] == "memfd" and heaps["memory_available"] > 0
+    return {h["label"]: h for h in heaps["live"]}
+
+
+def test_info_lists_the_heaps_of_running_jobs_where_they_live_and_forgets_them_after(tmp_path):
+    """Heaps are memfds with no name in /dev/shm: info finds them in /proc/<pid>/maps, each with its creator, its
+    size and every PE mapping it, and no longer once the job has ended."""
+    go = tmp_path / "go"
+    procs = spmd.start_module(2, "diag", "hold", str(go))
+    pids = [p.pid for _, p in procs]
+    try:
+        truth: set = set()
+        for _ in range(1200):  # until both PEs have mapped both heaps (spmd's own view of what is held)
+            truth = set(spmd.heaps_held(pids))
+            if len(truth) == 4:
+                break
+            time.sleep(0.1)
+        assert len(truth) == 4, truth
+        seen = _live_heaps()
+    finally:
+        go.touch()
+        results = spmd.wait(procs, timeout=TIMEOUT)
+    assert [pe.returncode for pe in results] == [0, 0], [pe.stderr for pe in results]
+    ours = {label: h for label, h in seen.items() if h["creator"] in pids}
+    assert sorted(ours) == sorted({held.split()[0] for held in truth}), (ours, truth)
+    assert sorted(h["creator"] for h in ours.values()) == sorted(pids)
+    for h in ours.values():
+        assert h["mapped_by"] == sorted(pids), h
+        assert h["bytes"] >= 1 << 20, h  # mem_size 1 MiB and the runtime's own part
+    assert not set(ours) & set(_live_heaps()), "heaps of an ended job are still listed"
 
 
 def test_init_failure_carries_its_reason():

@@ -1,8 +1,8 @@
 """Ctrl-C ends every blocking call, and no wait or transfer blocks forever on a frozen or dead peer (issue 12 item 9).
 
 Each test runs a real 2-PE job (tests/programs/blocking.py): PE 0 blocks in one kind of call that nothing will
-satisfy, the test sends it SIGINT, and PE 0 must leave the call with KeyboardInterrupt and exit soon (bound: 2 s on
-this loaded machine; the figure measured on an idle one is in docs/reliability.md). Then: a frozen peer (SIGSTOP)
+satisfy, the test sends it SIGINT, and PE 0 must leave the call with KeyboardInterrupt and exit (a 30 s hang guard,
+not a speed: the figure measured on an idle machine is in docs/reliability.md). Then: a frozen peer (SIGSTOP)
 makes a network get or quiet fail with SHMEM_TIMEOUT_ERROR once control_operation_timeout has passed, and Ctrl-C
 ends them sooner; a wait on a PE whose peer dies ends with -6; a SIGINT handler that does not raise lets a wait go
 on. That interruptibility costs a satisfied wait nothing is measured, not tested: BenchmarkSatisfiedWait in
@@ -21,7 +21,9 @@ import shmem
 import spmd
 
 MTE, SDMA, ROCE = (int(shmem.OpEngineType.MTE), int(shmem.OpEngineType.SDMA), int(shmem.OpEngineType.ROCE))
-BOUND = 2.0  # seconds from SIGINT to the PE's exit; the promise is 0.2 s (docs/reliability.md)
+# Seconds from SIGINT to the PE's exit: a hang guard, well under the 120 s default timeouts that would otherwise end
+# the calls (the 0.2 s promise is measured, not asserted: docs/reliability.md).
+BOUND = 30.0
 
 
 def _reports(text: str) -> list:

@@ -141,7 +141,7 @@ def test_processes_without_a_valid_certificate_are_refused_and_the_job_goes_on(p
             stranger = run(pki, 2, "stranger", what, ranks=[1], ip_port=ip_port, timeout=30)[0]
             rc, took, status = stranger.report
             assert rc == shmem.SHMEM_BOOTSTRAP_ERROR, (what, rc, stranger.stderr)
-            assert took < 10, (what, took)
+            assert took < 15, (what, took)  # -6, and before its own 15 s timeout (which says -7)
             assert status == shmem.InitStatus.NOT_INITIALIZED
             assert "tls" in stranger.stderr.lower(), (what, stranger.stderr)
         # The real PE 1 still gets in.

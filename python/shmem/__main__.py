@@ -51,13 +51,14 @@ def _print_report(rep: dict[str, Any]) -> None:
         f"{k}={v!r}" if v is not None else f"{k} (unset)" for k, v in la["read"].items()) or "nothing"))
     print(f"  log level     SHMEM_LOG_LEVEL={rep['log_level']!r}")
     print("system")
-    shm = sy["dev_shm"]
-    if "error" in shm:
-        print(f"  /dev/shm      {shm['error']}: shmem needs it for the heaps of PEs on one host")
-    else:
-        used, left = shm["shmem_segments_in_use"], shm["shmem_segments_left_over"]
-        print(f"  /dev/shm      {_size(shm['size'])}, {_size(shm['free'])} free; shmem heaps: {len(used)} of running "
-              f"processes, {len(left)} left over by dead ones{': ' + ', '.join(left) if left else ''}")
+    hp = sy["heaps"]
+    room = "unknown" if hp["memory_available"] is None else _size(hp["memory_available"] + (hp["swap_free"] or 0))
+    print(f"  heaps         memfds (no file in /dev/shm, freed with their last mapping); room for new ones: {room} "
+          f"(MemAvailable + free swap)")
+    live = hp["live"]
+    print(f"  live heaps    {len(live)} in this user's jobs, {_size(sum(h['bytes'] for h in live))}"
+          + "".join(f"\n                {h['label']} {_size(h['bytes'])}, mapped by pids "
+                    f"{', '.join(map(str, h['mapped_by']))}" for h in live))
     print(f"  ulimit -l     {_limit(sy['memlock_bytes'], _size)} (locked memory)")
     print(f"  ulimit -n     {_limit(sy['open_files'], str)} (open files: a PE holds one socket per remote peer)")
     print(f"  ulimit -v     {_limit(sy['address_space_bytes'], _size)} (address space: each PE maps every local heap)")
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shmem", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("info", help="versions, build, launcher environment, /dev/shm, limits; under a launcher, "
+    p = sub.add_parser("info", help="versions, build, launcher environment, heaps, memory, limits; under a launcher, "
                                     "the job's engines per peer and rendezvous address")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--no-job", action="store_true", help="under a launcher too, only report; start no job")

@@ -1,10 +1,11 @@
-"""What ``python -m shmem info`` reports: versions, build, launcher, rendezvous address, /dev/shm and limits."""
+"""What ``python -m shmem info`` reports: versions, build, launcher, rendezvous address, heaps, memory and limits."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import re
 import resource
 import sys
 from collections.abc import Iterator, Mapping
@@ -12,7 +13,9 @@ from typing import Any
 
 from . import _launch_env
 
-SHM_DIR = "/dev/shm"
+# A heap is a memfd labelled shmem-<creator pid>-<tag> (gopkg/internal/heap); /proc/<pid>/maps shows each mapping
+# of it as "/memfd:<label> (deleted)".
+_HEAP_MAPPING = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) .* /memfd:(shmem-(\d+)-[0-9a-z]+) ", re.MULTILINE)
 
 
 class _Recorder(Mapping[str, str]):
@@ -70,23 +73,49 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _owner_alive(segment: str) -> bool:
-    """Whether the process that created a heap segment (shmem-<pid>-<random>) still runs."""
-    pid = segment.split("-")[1]
-    return pid.isdigit() and os.path.exists(f"/proc/{pid}")
+def _meminfo(field: str) -> int | None:
+    """A /proc/meminfo figure in bytes."""
+    for line in (_read("/proc/meminfo") or "").splitlines():
+        name, _, value = line.partition(":")
+        if name == field and value.split():
+            return int(value.split()[0]) * 1024
+    return None
+
+
+def heaps(proc: str = "/proc") -> dict[str, Any]:
+    """The heaps of live jobs this user can see, found where they live: the mappings in /proc/<pid>/maps (a heap has
+    no name in /dev/shm or anywhere; the kernel frees it with its last mapping, so none is ever left over). Each
+    heap: its label, the pid that created it, its size, and the pids that map it. Also what limits new heaps:
+    shmem_init refuses a heap larger than MemAvailable plus free swap."""
+    found: dict[str, dict[str, Any]] = {}
+    uid = os.getuid()
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"{proc}/{entry}").st_uid != uid:
+                continue
+            with open(f"{proc}/{entry}/maps") as f:
+                maps = f.read()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        mapped: dict[str, int] = {}
+        for lo, hi, label, creator in _HEAP_MAPPING.findall(maps):
+            mapped[label] = mapped.get(label, 0) + int(hi, 16) - int(lo, 16)
+            found.setdefault(label, {"label": label, "creator": int(creator), "bytes": 0, "mapped_by": []})
+        for label, size in mapped.items():
+            found[label]["bytes"] = max(found[label]["bytes"], size)
+            found[label]["mapped_by"].append(int(entry))
+    live = sorted(found.values(), key=lambda h: h["label"])
+    for h in live:
+        h["mapped_by"].sort()
+    return {"kind": "memfd", "live": live, "memory_available": _meminfo("MemAvailable"),
+            "swap_free": _meminfo("SwapFree")}
 
 
 def system() -> dict[str, Any]:
-    """/dev/shm space and the limits that matter to a job."""
-    out: dict[str, Any] = {}
-    try:
-        st = os.statvfs(SHM_DIR)
-        names = sorted(n for n in os.listdir(SHM_DIR) if n.startswith("shmem-"))
-        out["dev_shm"] = {"size": st.f_blocks * st.f_frsize, "free": st.f_bavail * st.f_frsize,
-                          "shmem_segments_in_use": [n for n in names if _owner_alive(n)],
-                          "shmem_segments_left_over": [n for n in names if not _owner_alive(n)]}
-    except OSError as exc:
-        out["dev_shm"] = {"error": f"{SHM_DIR}: {exc.strerror}"}
+    """Live heaps, the memory for new ones, and the limits that matter to a job."""
+    out: dict[str, Any] = {"heaps": heaps()}
     out["memlock_bytes"] = _limit(resource.RLIMIT_MEMLOCK)  # ulimit -l (which shows KiB)
     out["open_files"] = _limit(resource.RLIMIT_NOFILE)  # ulimit -n
     out["address_space_bytes"] = _limit(resource.RLIMIT_AS)  # ulimit -v

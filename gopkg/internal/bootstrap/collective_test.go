@@ -172,11 +172,10 @@ func TestConcurrentGroupsOnOneSession(t *testing.T) {
 }
 
 func TestCollectiveWithDepartedRankFails(t *testing.T) {
-	sessions := joinAll(t, 3, nil)
+	// Patient: "already left" rather than a timeout is the prompt answer.
+	sessions := joinAll(t, 3, func(c *Config) { c.OpTimeout = patient })
 	require.NoError(t, sessions[2].Close())
-	start := time.Now()
 	requireCode(t, sessions[1].Barrier("world", nil), errcode.BootstrapError, "PE 2", "already left")
-	assert.Less(t, time.Since(start), time.Second)
 	// A collective among the remaining ranks still works.
 	for _, err := range everyRank(sessions[:2], func(s *Session) error { return s.Barrier("pair", []int{0, 1}) }) {
 		require.NoError(t, err)

@@ -106,7 +106,10 @@ func attempt(ctx context.Context, cfg *Config, addr string, deadline time.Time) 
 		return nil, &retryLater{err: err}
 	}
 	// A canceled ctx must end a blocked read or handshake, not just the dial.
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	// The TCP socket's deadline ends the TLS layer's reads too; the closure
+	// holds it, not conn, which becomes the TLS conn below while it may run.
+	raw := conn
+	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	_ = conn.SetDeadline(deadline)
 	if tc := cfg.clientTLS(); tc != nil {
@@ -164,9 +167,13 @@ func handshake(conn net.Conn, cfg *Config, addr string) (*joinResult, error) {
 	if err != nil {
 		return nil, joinIOErr(cfg, addr, err)
 	}
-	if kind == kindReject { // a server of another protocol version
+	if kind == kindReject {
+		// Before any challenge: a server of another protocol version, or one
+		// that started closing between accepting us and greeting us (its
+		// previous run ends; its verdict says to come back): the next init
+		// right after a finalize meets that often on a loaded machine.
 		if m, err := decodeReject(payload); err == nil {
-			return nil, errcode.New(codeFromWire(m.code), "%s", m.msg)
+			return nil, rejection(m)
 		}
 	}
 	ch, err := decodeChallenge(payload)
@@ -214,16 +221,22 @@ func handshake(conn net.Conn, cfg *Config, addr string) (*joinResult, error) {
 		if err != nil {
 			return nil, bootstrapErr("PE 0 at %s sent a malformed rejection", addr)
 		}
-		rej := errcode.New(codeFromWire(m.code), "%s", m.msg)
-		switch m.verdict {
-		case verdictRetry:
-			return nil, &retryLater{err: rej, ownJob: true}
-		case verdictForeign:
-			return nil, &retryLater{err: rej, foreign: true}
-		}
-		return nil, rej
+		return nil, rejection(m)
 	}
 	return nil, bootstrapErr("PE 0 at %s answered the join with message kind %d: not a shmem bootstrap server?", addr, kind)
+}
+
+// rejection is the error a Reject stands for: worth another attempt when
+// its verdict says so.
+func rejection(m rejectMsg) error {
+	rej := errcode.New(codeFromWire(m.code), "%s", m.msg)
+	switch m.verdict {
+	case verdictRetry:
+		return &retryLater{err: rej, ownJob: true}
+	case verdictForeign:
+		return &retryLater{err: rej, foreign: true}
+	}
+	return rej
 }
 
 func joinIOErr(cfg *Config, addr string, err error) error {

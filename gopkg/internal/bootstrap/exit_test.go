@@ -41,13 +41,13 @@ func TestGlobalExitReachesRanksBlockedInCollectives(t *testing.T) {
 	sessions := joinAll(t, 3, func(c *Config) { c.OnGlobalExit = exits.hook(c.Rank) })
 	// Ranks 1 and 2 block in a barrier rank 0 has not entered yet.
 	pending := pendingBarriers(sessions[1:])
-	start := time.Now()
+	// No error: the notices were written to both blocked ranks (GlobalExit
+	// says so when they were not within its own bound).
 	status, err := sessions[0].GlobalExit(7)
 	require.NoError(t, err)
 	assert.Equal(t, 7, status)
-	assert.Less(t, time.Since(start), time.Second)
 	require.Eventually(t, func() bool { return len(exits.statuses(1)) == 1 && len(exits.statuses(2)) == 1 },
-		500*time.Millisecond, 2*time.Millisecond)
+		settle, 2*time.Millisecond)
 	assert.Equal(t, []int{7}, exits.statuses(1))
 	assert.Equal(t, []int{7}, exits.statuses(2))
 	assert.Empty(t, exits.statuses(0), "the caller is not notified")
@@ -93,7 +93,7 @@ func TestGlobalExitCallbackMayCloseTheSession(t *testing.T) {
 	select {
 	case err := <-closed:
 		assert.NoError(t, err)
-	case <-time.After(2 * time.Second):
+	case <-time.After(settle):
 		t.Fatal("Close from the callback did not return")
 	}
 	requireCode(t, <-pending, errcode.BootstrapError, "closed")

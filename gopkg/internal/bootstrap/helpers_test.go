@@ -24,8 +24,33 @@ func freeAddr(t testing.TB) string {
 	return addr
 }
 
+// patient is a timeout no fast path comes near: a test that configures it
+// and still sees the fast path's error code and message knows the timeout
+// did not answer, without measuring how fast the answer came (the machine
+// may be loaded).
+const patient = time.Minute
+
+// settle bounds a poll for something that follows at once (a callback, a
+// notice): generous, because it only limits how long a failure takes.
+const settle = 10 * time.Second
+
+// returnsWithin runs f and fails the test if it has not returned after
+// bound (which stands for "blocks forever", not for a speed).
+func returnsWithin[T any](t testing.TB, bound time.Duration, what string, f func() T) T {
+	t.Helper()
+	out := make(chan T, 1)
+	go func() { out <- f() }()
+	select {
+	case v := <-out:
+		return v
+	case <-time.After(bound):
+		t.Fatalf("%s did not return within %s", what, bound)
+		panic("unreachable")
+	}
+}
+
 func testConfig(addr string, rank, size int) Config {
-	return Config{Addr: addr, Rank: rank, Size: size, JoinTimeout: 5 * time.Second}
+	return Config{Addr: addr, Rank: rank, Size: size, JoinTimeout: 30 * time.Second}
 }
 
 type joined struct {
@@ -112,7 +137,7 @@ func leakCheck(t testing.TB) func() {
 		// Polled here, not with assert.Eventually: that runs the condition on
 		// goroutines of its own, which would count.
 		settled := func(ok func() bool) bool {
-			for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			for end := time.Now().Add(settle); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 				if ok() {
 					return true
 				}

@@ -75,7 +75,7 @@ func TestJoinMissingRankTimesOutEverywhere(t *testing.T) {
 	for _, j := range res {
 		requireCode(t, j.err, errcode.TimeoutError)
 		assert.Nil(t, j.s)
-		assert.Less(t, j.elapsed, 2*time.Second, "a missing rank must not hang the join")
+		assert.Less(t, j.elapsed, patient, "guards against a hang only")
 	}
 	assert.Contains(t, res[0].err.Error(), "PE 2 of 4 never arrived within 400ms")
 	portFree(t, addr)
@@ -94,10 +94,11 @@ func TestJoinWithoutServerTimesOut(t *testing.T) {
 	done := leakCheck(t)
 	cfg := testConfig(freeAddr(t), 2, 3)
 	cfg.JoinTimeout = 300 * time.Millisecond
-	start := time.Now()
-	_, err := Join(context.Background(), cfg)
+	err := returnsWithin(t, patient, "Join", func() error {
+		_, err := Join(context.Background(), cfg)
+		return err
+	})
 	requireCode(t, err, errcode.TimeoutError, "PE 2 could not join PE 0", "refused")
-	assert.Less(t, time.Since(start), 1500*time.Millisecond)
 	done()
 }
 
@@ -108,11 +109,9 @@ func TestJoinBindFailureIsImmediate(t *testing.T) {
 	defer taken.Close()
 	addr := taken.Addr().String()
 	cfg := testConfig(addr, 0, 2)
-	cfg.JoinTimeout = 10 * time.Second
-	start := time.Now()
+	cfg.JoinTimeout = patient // a bind failure is told at once, not turned into a timeout
 	_, err = Join(context.Background(), cfg)
 	requireCode(t, err, errcode.BootstrapError, "address "+addr+" could not be bound")
-	assert.Less(t, time.Since(start), 2*time.Second, "no more than a short look at who holds the address")
 	taken.Close()
 	done()
 }
@@ -190,16 +189,14 @@ func TestJoinHonoursContext(t *testing.T) {
 	for _, rank := range []int{0, 1} {
 		go func() {
 			cfg := testConfig(addr, rank, 3)
-			cfg.JoinTimeout = 10 * time.Second
-			start := time.Now()
+			cfg.JoinTimeout = patient // so only the cancel can end the join
 			s, err := Join(ctx, cfg)
-			res <- joined{s, err, time.Since(start)}
+			res <- joined{s: s, err: err}
 		}()
 	}
 	for range 2 {
 		j := <-res
-		requireCode(t, j.err, errcode.BootstrapError)
-		assert.Less(t, j.elapsed, 3*time.Second)
+		requireCode(t, j.err, errcode.BootstrapError, "canceled")
 	}
 
 	deadlineCtx, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)

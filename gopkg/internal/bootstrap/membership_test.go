@@ -98,11 +98,9 @@ func TestFakeRankZeroIsNotTrusted(t *testing.T) {
 func TestRankZeroDeathDuringJoinIsReportedAtOnce(t *testing.T) {
 	addr := fakeRankZero(t, "", nil)
 	cfg := testConfig(addr, 1, 2)
-	cfg.JoinTimeout = 30 * time.Second
-	start := time.Now()
+	cfg.JoinTimeout = patient // "died", not a timeout: the drop itself ended the wait
 	_, err := Join(context.Background(), cfg)
 	requireCode(t, err, errcode.BootstrapError, "PE 0 at "+addr+" died during init")
-	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
 // A PE that dies while the others wait in the join fails the join for
@@ -112,19 +110,17 @@ func TestDeathDuringJoinIsReportedAtOnce(t *testing.T) {
 	addr := freeAddr(t)
 	cfgs := []Config{testConfig(addr, 0, 4), testConfig(addr, 1, 4)}
 	for i := range cfgs {
-		cfgs[i].JoinTimeout = 60 * time.Second
+		cfgs[i].JoinTimeout = patient // "died", not a timeout: the drop itself failed the join
 	}
 	res := make(chan []joined, 1)
 	go func() { res <- joinConcurrently(cfgs) }()
 	victim := dialEventually(t, addr)
 	rawHello(t, victim, testConfig(addr, 2, 4), nil)
 	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
 	victim.Close() // what the kernel does for a killed process
 	for _, j := range <-res {
 		requireCode(t, j.err, errcode.BootstrapError, "PE 2 of 4 died during init")
 	}
-	assert.Less(t, time.Since(start), 5*time.Second)
 	portFree(t, addr)
 	done()
 }
@@ -134,9 +130,9 @@ func TestDeathDuringJoinIsReportedAtOnce(t *testing.T) {
 func TestGivingUpIsNoDeath(t *testing.T) {
 	addr := freeAddr(t)
 	cfg0 := testConfig(addr, 0, 3)
-	cfg0.JoinTimeout = 1500 * time.Millisecond
+	cfg0.JoinTimeout = 4 * time.Second
 	cfg1 := testConfig(addr, 1, 3)
-	cfg1.JoinTimeout = 400 * time.Millisecond
+	cfg1.JoinTimeout = time.Second // long enough to arrive on a loaded machine, well before rank 0 gives up
 	res := joinConcurrently([]Config{cfg0, cfg1})
 	requireCode(t, res[1].err, errcode.TimeoutError)
 	requireCode(t, res[0].err, errcode.TimeoutError, "PE 2 of 3 never arrived", "PE 1 arrived but gave up")
@@ -150,7 +146,7 @@ func TestAnotherJobIsRefusedAndTheJobGoesOn(t *testing.T) {
 	a := func(rank int) Config {
 		c := testConfig(addr, rank, 2)
 		c.JobID = "slurm:100.0"
-		c.JoinTimeout = 30 * time.Second
+		c.JoinTimeout = patient
 		return c
 	}
 	s0 := make(chan joined, 1)
@@ -160,12 +156,14 @@ func TestAnotherJobIsRefusedAndTheJobGoesOn(t *testing.T) {
 	}()
 	b := testConfig(addr, 1, 2)
 	b.JobID = "slurm:200.0"
-	b.JoinTimeout = 30 * time.Second
+	b.JoinTimeout = patient
 	time.Sleep(100 * time.Millisecond)
+	// The foreign error comes after foreignGrace; at the patient deadline
+	// it would too, so the bound below tells the two apart, generously.
 	start := time.Now()
 	_, err := Join(context.Background(), b)
 	requireCode(t, err, errcode.BootstrapError, "PE 1 of job slurm:200.0 reached the rendezvous of another job, slurm:100.0")
-	assert.Less(t, time.Since(start), foreignGrace+3*time.Second)
+	assert.Less(t, time.Since(start), patient/2, "gave up at the join timeout, not after foreignGrace")
 
 	s1, err := Join(context.Background(), a(1))
 	require.NoError(t, err)
@@ -203,7 +201,7 @@ func TestConcurrentGlobalExitsAgreeOnTheFirst(t *testing.T) {
 		require.Equal(t, got[1], got[2], "both callers must end with one status")
 		loser := 3 - (got[1] - 10) // the caller whose status lost is notified of the winner's
 		require.Eventually(t, func() bool { return len(exits.statuses(0)) == 1 && len(exits.statuses(loser)) == 1 },
-			time.Second, 2*time.Millisecond)
+			settle, 2*time.Millisecond)
 		assert.Equal(t, []int{got[1]}, exits.statuses(0))
 		assert.Equal(t, []int{got[1]}, exits.statuses(loser))
 		closeAll(t, sessions)
@@ -237,10 +235,10 @@ func TestBeaconFindsRankZeroWithoutAnAddress(t *testing.T) {
 	// While a rank 0 waits for its job, a second one of the same job is refused.
 	first := make(chan joined, 1)
 	go func() {
-		s, err := Join(context.Background(), Config{Rank: 0, Size: 2, JobID: id, Beacon: true, JoinTimeout: 800 * time.Millisecond})
+		s, err := Join(context.Background(), Config{Rank: 0, Size: 2, JobID: id, Beacon: true, JoinTimeout: 5 * time.Second})
 		first <- joined{s: s, err: err}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // the first one serves by now
 	_, err := Join(context.Background(), Config{Rank: 0, Size: 2, JobID: id, Beacon: true, JoinTimeout: time.Second})
 	requireCode(t, err, errcode.BootstrapError, "another process already serves as PE 0 of job "+id)
 	requireCode(t, (<-first).err, errcode.TimeoutError, "PE 1 of 2 never arrived")
@@ -260,10 +258,10 @@ func TestForeignClockRunsOnAfterTheOtherJobEnds(t *testing.T) {
 	}()
 	time.Sleep(200 * time.Millisecond)
 	cfg := testConfig(addr, 1, 2)
-	cfg.JobID, cfg.JoinTimeout = "slurm:2.0", 30*time.Second
+	cfg.JobID, cfg.JoinTimeout = "slurm:2.0", patient
 	start := time.Now()
 	_, err := Join(context.Background(), cfg)
 	requireCode(t, err, errcode.BootstrapError, "reached the rendezvous of another job, slurm:1.0")
-	assert.Less(t, time.Since(start), foreignGrace+2*time.Second)
+	assert.Less(t, time.Since(start), patient/2, "gave up at the join timeout, not after foreignGrace")
 	requireCode(t, (<-other).err, errcode.TimeoutError)
 }

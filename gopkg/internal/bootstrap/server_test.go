@@ -55,7 +55,7 @@ func TestServerSurvivesARogueClient(t *testing.T) {
 	_, err = rogue.Write([]byte{0, 0, 0, 1, 200}) // an unknown kind
 	require.NoError(t, err)
 	requireCode(t, <-pending, errcode.BootstrapError, "PE 1 of 2 was lost")
-	assert.Eventually(t, func() bool { return len(lost.reports(0)) == 1 }, time.Second, 5*time.Millisecond)
+	assert.Eventually(t, func() bool { return len(lost.reports(0)) == 1 }, settle, 5*time.Millisecond)
 	require.NoError(t, j.s.Close())
 	rogue.Close()
 	done()

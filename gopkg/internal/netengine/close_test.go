@@ -89,9 +89,9 @@ func TestCloseWithAHungPeer(t *testing.T) {
 		n, _ := connectToSilent(t, nil)
 		src := localBytes(t, 8, 1)
 		require.NoError(t, n.eng.PutNBI(1, 0, addrOf(src), 8))
-		start := time.Now()
+		// Without the drain bound Close would wait for the silent peer
+		// forever; returnsSoon is the hang guard.
 		err := returnsSoon(t, "Close", n.eng.Close)
-		require.Less(t, time.Since(start), 3*time.Second)
 		require.Error(t, err)
 		require.Contains(t, []int{errcode.TimeoutError, errcode.NotInited}, errcode.CodeOf(err), "%v", err)
 	})

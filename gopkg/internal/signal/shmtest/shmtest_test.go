@@ -67,12 +67,12 @@ func TestKillEndsARunningChild(t *testing.T) {
 	r, err := NewRegion(4096)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, r.Close()) }()
-	c, err := Start(r, 10*time.Second, "sleep")
+	// The child sleeps a minute and its test timeout is longer still: Wait
+	// saying "killed" (not the timeout's exit status) means Kill ended it.
+	c, err := Start(r, 2*time.Minute, "sleep")
 	require.NoError(t, err)
-	start := time.Now()
 	c.Kill()
 	c.Kill() // a second Kill is harmless
-	assert.Less(t, time.Since(start), 5*time.Second)
 	_, err = c.Wait()
 	assert.ErrorContains(t, err, "killed")
 }
