@@ -108,6 +108,14 @@ func (e *Engine) dial(pe int, addr string) (*peer, error) {
 		return fail(ctx.Err())
 	}
 	_ = raw.SetDeadline(time.Time{})
+	if tc, ok := raw.(*net.TCPConn); ok && conn == raw {
+		fc, err := detachConn(tc)
+		if err != nil {
+			_ = raw.Close()
+			return fail(err)
+		}
+		conn, raw = fc, fc
+	}
 
 	p := newPeer(e, pe, conn, raw)
 	e.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -74,7 +75,7 @@ func (s *sockReader) readFd(fd uintptr) bool {
 // something to read; errWouldBlock when nothing came.
 func readOrWait(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, b)
+		n, err := recvNow(fd, b)
 		switch {
 		case err == nil && n == 0 && len(b) > 0:
 			return 0, io.EOF
@@ -95,4 +96,18 @@ func readOrWait(fd int, b []byte) (int, error) {
 			return 0, errWouldBlock
 		}
 	}
+}
+
+// recvNow reads what the socket holds without waiting (MSG_DONTWAIT), also
+// on a socket in blocking mode (fdConn).
+func recvNow(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
+		unix.MSG_DONTWAIT, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }
