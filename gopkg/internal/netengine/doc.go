@@ -31,7 +31,12 @@
 // answers may come. That goroutine reads through Go's poller until nothing
 // is pending and no NBI operation is outstanding; it also serves Quiet's
 // flushes, NBI gets and TLS connections (whose buffered plaintext poll(2)
-// cannot see). On the other side a goroutine per incoming connection applies the
+// cannot see). A dialed plain TCP connection is taken out of Go's poller
+// after the handshake (a blocking socket, plain read, write and writev
+// calls): in the poller every arriving answer would also wake the poller's
+// thread, and a write waiting for room would be woken through it too. The
+// write watchdog then shuts the socket down instead of setting a deadline.
+// On the other side a goroutine per incoming connection applies the
 // requests to the heap, one at a time in arrival order, and answers in that
 // order. Small frames are batched through 64 KiB buffers; a large payload
 // goes between memory and the socket without a copy: one writev of header
