@@ -37,6 +37,28 @@ func TestDialedConnectionsLeaveThePoller(t *testing.T) {
 	require.Same(t, p.conn, p.raw)
 }
 
+// Beyond maxDetachedConns connections stay in the poller, and everything
+// works there as well (the caller reads its answer directly either way).
+func TestManyConnectionsStayInThePoller(t *testing.T) {
+	saved := maxDetachedConns
+	maxDetachedConns = 1
+	t.Cleanup(func() { maxDetachedConns = saved })
+	nodes := cluster(t, 3, 1<<20, nil)
+	for _, pe := range []int{1, 2} {
+		p := peerOf(t, nodes[0], pe)
+		_, ok := p.conn.(*net.TCPConn)
+		require.True(t, ok, "with 2 remote PEs and a bound of 1, the connection stays a %T", p.conn)
+		src := localBytes(t, 100<<10, uint64(pe))
+		require.NoError(t, nodes[0].eng.Put(pe, 0, addrOf(src), 100<<10))
+		require.NoError(t, nodes[0].eng.PutNBI(pe, 200<<10, addrOf(src), 100<<10))
+		require.NoError(t, nodes[0].eng.Quiet())
+		dst := mmapBytes(t, 100<<10)
+		require.NoError(t, nodes[0].eng.Get(addrOf(dst), pe, 200<<10, 100<<10))
+		require.Equal(t, src, dst)
+		require.Equal(t, src, nodes[pe].at(0, 100<<10))
+	}
+}
+
 // Bytes go both ways exactly, writev included (with a payload larger than
 // the socket buffer, so that the kernel takes it in several pieces).
 func TestDetachedConnectionMovesBytes(t *testing.T) {
