@@ -269,11 +269,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="also run the PEs with the shmem found in DIR (another build, e.g. scripts/dev-build.sh "
                         "DIR of an older checkout), in the same run, labelled --compare-label")
     p.add_argument("--compare-label", default="other build", help=argparse.SUPPRESS)
+    p.add_argument("--rounds", type=int, default=6,
+                   help="with --compare-pythonpath: rounds of 8 B latency alternating the two builds, one job each, "
+                        "so that both see the same phases of a busy machine (default 6; 0: none)")
     p.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON to FILE")
     # internal: run as one PE of the job
     p.add_argument("--pe", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--pe-qp-num", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--pe-sizes", default="", help=argparse.SUPPRESS)
+    p.add_argument("--pe-latency-only", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -338,17 +342,23 @@ def switches_per_call(fn, count: int = 2000) -> float:
     """Context switches of this process (every thread: voluntary and not) per call of fn(): how many times a
     thread went to sleep and was woken, or was preempted, per round trip. Unlike time, it hardly depends on how
     busy the machine is, so it shows what a change saves even when the timings are noisy."""
+    return usage_per_call(fn, count)[0]
+
+
+def usage_per_call(fn, count: int = 2000) -> tuple[float, float, float]:
+    """(context switches, CPU seconds of this process, wall seconds) per call of fn()."""
     import resource
 
-    def now() -> int:
+    def now() -> tuple[int, float, float]:
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        return ru.ru_nvcsw + ru.ru_nivcsw
+        return ru.ru_nvcsw + ru.ru_nivcsw, ru.ru_utime + ru.ru_stime, time.perf_counter()
 
     fn()
     before = now()
     for _ in range(count):
         fn()
-    return (now() - before) / count
+    after = now()
+    return tuple((a - b) / count for a, b in zip(after, before, strict=True))
 
 
 def measure(args: argparse.Namespace, sizes: list[int]) -> dict | None:
@@ -374,6 +384,10 @@ def measure(args: argparse.Namespace, sizes: list[int]) -> dict | None:
         ctypes.memset(local, 0x5A, biggest)
         src = ctypes.addressof(local)
         put, get, put_nbi, quiet = shmem.shmem_putmem, shmem.shmem_getmem, shmem.shmem_putmem_nbi, shmem.shmem_quiet
+        if args.pe_latency_only:
+            for name, fn in (("put8", lambda: put(small, src, 8, 1)), ("get8", lambda: get(src, small, 8, 1))):
+                results[name] = usage_per_call(fn)
+            sizes = []
         if not lanes_run:
             results["put8_s"] = timed(lambda: put(small, src, 8, 1), args.seconds, args.repeats)
             results["get8_s"] = timed(lambda: get(src, small, 8, 1), args.seconds, args.repeats)
@@ -467,11 +481,12 @@ def met(row: dict) -> bool | None:
 
 def run(seconds: float = 0.4, repeats: int = 5, max_size: int = 64 * MIB, tcp_piece: int = MIB,
         lanes: tuple[int, ...] = (1, 4), compare_pythonpath: str | None = None,
-        compare_label: str = "other build") -> dict:
+        compare_label: str = "other build", rounds: int = 6) -> dict:
     """The whole benchmark in one run; raises Unavailable where two hosts cannot be simulated. Returns
     {"rows": rows_of(...), "tcp": {"kind", "before", "after", "pooled"}, "lanes": {k: {"put", "get"} GB/s
     medians at the largest size}, "lanes_size", "raw": PE 0's figures, "compare": {"label", "rows", "raw"} or
-    None}. Every figure of one call comes from the same two namespaces, minutes apart at most."""
+    None, "rounds": {"this" | "other": {"put8" | "get8": [(switches, CPU s, wall s) per call, one per round]}}
+    or None}. Every figure of one call comes from the same two namespaces, minutes apart at most."""
     sizes = [n for n in SIZES if n <= max_size] or [max_size]
     argv = ["--seconds", str(seconds), "--repeats", str(repeats), "--max-size", str(max_size)]
     import netns
@@ -488,6 +503,14 @@ def run(seconds: float = 0.4, repeats: int = 5, max_size: int = 64 * MIB, tcp_pi
         other = run_pes(hosts, argv, pythonpath=compare_pythonpath) if compare_pythonpath else None
         by_lanes = {k: run_pes(hosts, [*argv, "--pe-qp-num", str(k), "--pe-sizes", str(sizes[-1])])
                     for k in lanes}
+        alternating = None
+        if compare_pythonpath and rounds > 0:
+            alternating = {"this": {"put8": [], "get8": []}, "other": {"put8": [], "get8": []}}
+            for _ in range(rounds):
+                for who, path in (("this", None), ("other", compare_pythonpath)):
+                    r = run_pes(hosts, [*argv, "--pe-latency-only", "--pe-sizes", str(MIB)], pythonpath=path)
+                    for m in ("put8", "get8"):
+                        alternating[who][m].append(r[m])
         tcp_after = raw_tcp(hosts, command, sizes, seconds, repeats, tcp_piece)
     finally:
         pair.__exit__(None, None, None)
@@ -502,6 +525,7 @@ def run(seconds: float = 0.4, repeats: int = 5, max_size: int = 64 * MIB, tcp_pi
         "raw": shm,
         "compare": None if other is None else {"label": compare_label, "rows": rows_of(other, tcp, sizes),
                                                "raw": other},
+        "rounds": alternating,
     }
 
 
@@ -551,6 +575,18 @@ def report(res: dict, args: argparse.Namespace) -> list[str]:
             lines.append(f"\n{r['measure']}: {r['switches']:.2f} context switches of PE 0's process per call"
                          + (f" ({cmp['label']}: {o:.2f})" if o is not None else "")
                          + " (a thread put to sleep and woken, or preempted)")
+    if res.get("rounds"):
+        med = statistics.median
+        lines += ["", f"8 B latency, {len(res['rounds']['this']['put8'])} rounds alternating this build and "
+                      f"{cmp['label']} (one job each, 2000 calls), medians over the rounds:", "",
+                  "| call | build | us per call (best round) | CPU us per call, PE 0's process | context switches "
+                  "per call |", "|---|---|---:|---:|---:|"]
+        for m in ("put8", "get8"):
+            for who, name in (("this", "this build"), ("other", cmp["label"])):
+                f = res["rounds"][who][m]
+                wall = [x[2] * 1e6 for x in f]
+                lines.append(f"| {m[:3]} 8 B | {name} | {med(wall):.1f} ({min(wall):.1f}) | "
+                             f"{med(x[1] * 1e6 for x in f):.1f} | {med(x[0] for x in f):.2f} |")
     if res["lanes"]:
         one = res["lanes"].get(1)
         lines += ["", f"qp_num: aclshmemx_set_qp_num(ROCE, k) before init opens k connections per peer; blocking "
@@ -574,7 +610,7 @@ def main(argv: list[str]) -> int:
     lanes = tuple(int(k) for k in args.lanes.split(",") if k.strip())
     try:
         res = run(args.seconds, args.repeats, args.max_size, args.tcp_piece, lanes, args.compare_pythonpath,
-                  args.compare_label)
+                  args.compare_label, args.rounds)
     except Unavailable as err:
         print(f"bench_multihost: skipped: network namespaces unavailable: {err}")
         return 0
