@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"time"
 )
 
@@ -48,53 +47,10 @@ func (e *Engine) serveConn(raw net.Conn) {
 		}
 		return
 	}
-	if fc := e.detachInbound(raw, conn); fc != nil {
-		defer e.detachedIn.Add(-1)
-		defer e.untrack(fc)
-		defer fc.Close()
-		conn = fc
-	} else if e.closing.Err() != nil {
-		return
-	}
 	s := newServerConn(e, conn, rank)
 	if err := s.serve(); err != nil && !quietEnd(err) && e.closing.Err() == nil {
 		e.cfg.Logf("network engine of PE %d: connection from PE %d (%s) ended: %v", e.cfg.Rank, rank, raw.RemoteAddr(), err)
 	}
-}
-
-// detachInbound takes an accepted plain TCP connection out of Go's poller
-// (see fdConn), as long as at most maxDetachedConns are: its goroutine then
-// waits for requests in read(2), holding a thread, and each request wakes
-// just that thread. Nil when the connection stays as it is (TLS, too many,
-// or Close began: then raw is closed).
-func (e *Engine) detachInbound(raw, conn net.Conn) *fdConn {
-	tc, ok := raw.(*net.TCPConn)
-	if !ok || conn != raw {
-		return nil
-	}
-	if e.detachedIn.Add(1) > int64(maxDetachedConns) {
-		e.detachedIn.Add(-1)
-		return nil
-	}
-	fc, err := detachConn(tc)
-	if err != nil {
-		e.detachedIn.Add(-1)
-		e.cfg.Logf("network engine of PE %d: %s stays in Go's poller: %v", e.cfg.Rank, raw.RemoteAddr(), err)
-		return nil
-	}
-	e.mu.Lock()
-	closed := e.closed
-	if !closed {
-		delete(e.inbound, raw)
-		e.inbound[fc] = struct{}{} // Close shuts it down, which ends a blocked read
-	}
-	e.mu.Unlock()
-	if closed {
-		_ = fc.Close()
-		e.detachedIn.Add(-1)
-		return nil
-	}
-	return fc
 }
 
 // acceptHandshake runs TLS (when configured) and the secret handshake under
@@ -124,7 +80,7 @@ func (e *Engine) acceptHandshake(raw net.Conn) (net.Conn, int, error) {
 // quietEnd tells the normal ends of a connection (the peer closed it, or
 // Close did) from failures worth a log line.
 func quietEnd(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed)
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
 }
 
 // tuneConn sets what small operations need: no Nagle delay (Go's default,

@@ -35,9 +35,7 @@ type Engine struct {
 	closed    bool
 	connected bool                  // Connect ran
 	inbound   map[net.Conn]struct{} // accepted connections, for Close
-	// detachedIn counts accepted connections taken out of Go's poller.
-	detachedIn atomic.Int64
-	outbound   []*peer // every peer ever created, for Close
+	outbound  []*peer               // every peer ever created, for Close
 
 	closeMu   sync.Mutex
 	closeDone bool
