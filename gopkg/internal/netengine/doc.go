@@ -37,9 +37,8 @@
 // thread, and a write waiting for room would be woken through it too. The
 // write watchdog then shuts the socket down instead of setting a deadline.
 // A goroutine waiting on such a connection holds a thread, so only engines
-// with at most 64 connections (remote PEs times lanes) detach them. The
-// same holds for accepted connections (at most 64 per engine): their
-// goroutine waits for requests in read(2), so a request wakes just it.
+// with at most 64 connections (remote PEs times lanes) detach them.
+// Accepted connections stay in the poller.
 // On the other side a goroutine per incoming connection applies the
 // requests to the heap, one at a time in arrival order, and answers in that
 // order. Small frames are batched through 64 KiB buffers; a large payload
