@@ -1,11 +1,14 @@
-"""Put/get bandwidth and 8 B put latency between two hosts, beside raw TCP between the same hosts in the same run.
+"""Put/get speed between two hosts, beside raw TCP between the same hosts in the same run.
 
     python bench/bench_multihost.py            (needs root: creates two network namespaces joined by a veth pair)
+    python bench/bench_multihost.py --compare-pythonpath DIR    (also runs the PEs with another build of shmem)
 
 The two hosts are the network namespaces of tests/netns.py (private addresses that exist only inside them), one
 PE in each: PE 0 on host A times shmem_putmem, shmem_putmem_nbi (a batch, then shmem_quiet) and shmem_getmem
-to PE 1 on host B for 1, 4, 16 and 64 MiB, and an 8 B shmem_putmem (blocking: one round trip). Every byte
-crosses the veth through the network engine.
+to PE 1 on host B for 1, 4, 16 and 64 MiB, and an 8 B shmem_putmem and shmem_getmem (blocking: one round trip
+each). Every byte crosses the veth through the network engine. Then the same job again with
+aclshmemx_set_qp_num(ROCE, k) for every k of --lanes (default 1 and 4): k TCP connections per peer, over which
+blocking transfers of two chunks or more are split; 64 MiB puts and gets are timed.
 
 The baseline is a small C program (embedded below, compiled with gcc at start into a temporary folder; Python's
 socket module when there is no compiler) run between the same two namespaces, before and after the PEs: A sends
@@ -13,11 +16,15 @@ B messages of the same sizes with plain send(2), B recv(2)s them into one buffer
 per call (1 MiB by default, like the engine's frames: on a veth that beats one call per message).
   - "TCP message + ack": B answers every message with 1 byte, as the engine acknowledges a blocking put;
   - "TCP stream": a batch of messages, one ack at the end (the NBI put's counterpart);
-  - 8 B round trip: 8 bytes there, 1 byte back.
+  - 8 B round trip: 8 bytes there, 1 byte back, the client blocked in recv(2) meanwhile.
 TCP_NODELAY is set on both sides, as the engine does. Figures are the median of --repeats timed loops of about
---seconds each (the best is printed too; the baseline's loops of both runs are pooled). Target: shmem puts (put
-against "message + ack", put_nbi against "stream") >= 80% of raw TCP's throughput.
-When namespaces cannot be created (not root, no iproute2) the script says so and exits 0.
+--seconds each (the best is printed too; the baseline's loops of both runs are pooled). Targets (issue 14): an
+8 B put at most 1.2x the raw TCP round trip; puts of 1-64 MiB at least 90% of raw TCP (put against "message +
+ack", put_nbi against "stream").
+
+run() does all of it and returns the figures (rows, raw TCP baselines, lanes) for other tools (python -m
+shmem.bench); main() prints them as Markdown tables. When namespaces cannot be created (not root, no iproute2)
+run() raises Unavailable and main() says so and exits 0.
 """
 
 from __future__ import annotations
@@ -40,7 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 MIB = 1 << 20
 SIZES = [1 * MIB, 4 * MIB, 16 * MIB, 64 * MIB]
-TARGET = 0.80
+BANDWIDTH_TARGET = 0.90  # shmem puts / raw TCP, 1-64 MiB
+LATENCY_TARGET = 1.2  # 8 B put / raw TCP round trip
+ROCE = 4  # OpEngineType.ROCE: the engine aclshmemx_set_qp_num configures
 
 # The raw TCP baseline. server PORT: accepts connections one after another; each sends requests
 # "size u64 | count u64 | ack_each u64 | piece u64" and then count messages of size bytes; the server acks each
@@ -253,9 +262,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--tcp-piece", type=int, default=MIB,
                    help="most bytes the baseline moves per send/recv call, 0 for whole messages (default 1 MiB, the "
                         "engine's chunk size: on a veth that is faster than one call per message)")
+    p.add_argument("--lanes", default="1,4",
+                   help="qp_num values (connections per peer) compared at the largest size, comma-separated; "
+                        "empty for none (default 1,4)")
+    p.add_argument("--compare-pythonpath", metavar="DIR",
+                   help="also run the PEs with the shmem found in DIR (another build, e.g. scripts/dev-build.sh "
+                        "DIR of an older checkout), in the same run, labelled --compare-label")
+    p.add_argument("--compare-label", default="other build", help=argparse.SUPPRESS)
+    p.add_argument("--rounds", type=int, default=6,
+                   help="with --compare-pythonpath: rounds of 8 B latency alternating the two builds, one job each, "
+                        "so that both see the same phases of a busy machine (default 6; 0: none)")
     p.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON to FILE")
-    p.add_argument("--pe", action="store_true", help=argparse.SUPPRESS)  # internal: run as one PE of the job
+    # internal: run as one PE of the job
+    p.add_argument("--pe", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--pe-qp-num", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--pe-sizes", default="", help=argparse.SUPPRESS)
+    p.add_argument("--pe-latency-only", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+class Unavailable(Exception):
+    """Two hosts cannot be simulated here (network namespaces need root and iproute2); the message says why."""
 
 
 # ---------------------------------------------------------------- the raw TCP baseline
@@ -311,10 +338,37 @@ def timed(fn, seconds: float, repeats: int) -> list[float]:
     return figures
 
 
+def switches_per_call(fn, count: int = 2000) -> float:
+    """Context switches of this process (every thread: voluntary and not) per call of fn(): how many times a
+    thread went to sleep and was woken, or was preempted, per round trip. Unlike time, it hardly depends on how
+    busy the machine is, so it shows what a change saves even when the timings are noisy."""
+    return usage_per_call(fn, count)[0]
+
+
+def usage_per_call(fn, count: int = 2000) -> tuple[float, float, float]:
+    """(context switches, CPU seconds of this process, wall seconds) per call of fn()."""
+    import resource
+
+    def now() -> tuple[int, float, float]:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_nvcsw + ru.ru_nivcsw, ru.ru_utime + ru.ru_stime, time.perf_counter()
+
+    fn()
+    before = now()
+    for _ in range(count):
+        fn()
+    after = now()
+    return tuple((a - b) / count for a, b in zip(after, before, strict=True))
+
+
 def measure(args: argparse.Namespace, sizes: list[int]) -> dict | None:
-    """One PE's part: PE 0 measures, PE 1 waits in a barrier. PE 0's figures, None on PE 1."""
+    """One PE's part: PE 0 measures, PE 1 waits in a barrier. PE 0's figures, None on PE 1. With --pe-qp-num
+    the job opens that many connections per peer and only puts and gets of the given sizes are timed."""
     import shmem
 
+    lanes_run = args.pe_qp_num > 0
+    if lanes_run and shmem.aclshmemx_set_qp_num(ROCE, args.pe_qp_num) != 0:
+        raise SystemExit(f"aclshmemx_set_qp_num({args.pe_qp_num}) refused")
     biggest = max(sizes)
     shmem.init(mem_size=biggest + (4 * MIB))
     me = shmem.my_pe()
@@ -330,7 +384,15 @@ def measure(args: argparse.Namespace, sizes: list[int]) -> dict | None:
         ctypes.memset(local, 0x5A, biggest)
         src = ctypes.addressof(local)
         put, get, put_nbi, quiet = shmem.shmem_putmem, shmem.shmem_getmem, shmem.shmem_putmem_nbi, shmem.shmem_quiet
-        results["put8_s"] = timed(lambda: put(small, src, 8, 1), args.seconds, args.repeats)
+        if args.pe_latency_only:
+            for name, fn in (("put8", lambda: put(small, src, 8, 1)), ("get8", lambda: get(src, small, 8, 1))):
+                results[name] = usage_per_call(fn)
+            sizes = []
+        if not lanes_run:
+            results["put8_s"] = timed(lambda: put(small, src, 8, 1), args.seconds, args.repeats)
+            results["get8_s"] = timed(lambda: get(src, small, 8, 1), args.seconds, args.repeats)
+            results["put8_switches"] = switches_per_call(lambda: put(small, src, 8, 1))
+            results["get8_switches"] = switches_per_call(lambda: get(src, small, 8, 1))
         for n in sizes:
             batch = max(2, (64 * MIB) // n)
 
@@ -339,27 +401,31 @@ def measure(args: argparse.Namespace, sizes: list[int]) -> dict | None:
                     put_nbi(dst, src, n, 1)
                 quiet()
 
-            results[n] = {
-                "put": [n / s / 1e9 for s in timed(lambda n=n: put(dst, src, n, 1), args.seconds, args.repeats)],
-                "put_nbi": [batch * n / s / 1e9 for s in timed(nbi, args.seconds, args.repeats)],
-                "get": [n / s / 1e9 for s in timed(lambda n=n: get(src, dst, n, 1), args.seconds, args.repeats)],
-            }
+            fig = {"put": [n / s / 1e9 for s in timed(lambda n=n: put(dst, src, n, 1), args.seconds, args.repeats)]}
+            if not lanes_run:
+                fig["put_nbi"] = [batch * n / s / 1e9 for s in timed(nbi, args.seconds, args.repeats)]
+            fig["get"] = [n / s / 1e9 for s in timed(lambda n=n: get(src, dst, n, 1), args.seconds, args.repeats)]
+            results[n] = fig
         # The data arrived: PE 1 checks its copy after the barrier.
+        ctypes.memset(local, 0xA5, biggest)
         shmem.shmem_putmem(dst, src, biggest, 1)
     shmem.shmem_barrier_all()
-    if me == 1 and bytes(shmem.buffer(dst, 4096)) != b"\x5a" * 4096:
+    if me == 1 and bytes(shmem.buffer(dst, biggest)) != b"\xa5" * biggest:
         raise SystemExit("PE 1: the data that arrived is wrong")
     shmem.shmem_finialize()
     return results if me == 0 else None
 
 
-def run_pes(hosts, argv: list[str], timeout: float = 900) -> dict:
-    """Runs this script as PE 0 on host A and PE 1 on host B; PE 0's figures."""
+def run_pes(hosts, argv: list[str], pythonpath: str | None = None, timeout: float = 900) -> dict:
+    """Runs this script as PE 0 on host A and PE 1 on host B (importing shmem from pythonpath when given); PE 0's
+    figures."""
     ip_port = hosts.ip_port(20000 + (os.getpid() + 7) % 20000)
     procs = []
     for rank, host in enumerate((hosts.a, hosts.b)):
         # Distinct host identities: both namespaces see this machine's processes in /proc (see tests/netns.py).
         env = dict(os.environ, SHMEM_RANK=str(rank), SHMEM_NPES="2", SHMEM_IP_PORT=ip_port, SHMEM_HOST_ID=host.name)
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
         procs.append(host.popen([sys.executable, __file__, "--pe", *argv], env=env, stdout=subprocess.PIPE,
                                 text=True))
     try:
@@ -376,74 +442,181 @@ def run_pes(hosts, argv: list[str], timeout: float = 900) -> dict:
     return {(int(k) if k.isdigit() else k): v for k, v in raw.items()}
 
 
+# ---------------------------------------------------------------- figures
+
+
+def rows_of(r: dict, tcp: dict, sizes: list[int]) -> list[dict]:
+    """One row per measure: shmem's median and best, the raw TCP baseline's median, their ratio and the target.
+    Bandwidths in GB/s (ratio: shmem / TCP, higher is better), latencies in us (ratio: shmem / TCP, lower is
+    better)."""
+    med = statistics.median
+    rtt = [8 / gb / 1e3 for gb in tcp[8]["ack"]]  # one 8 B message and its 1 B answer, in us
+    rows = []
+    for name, key in (("put 8 B", "put8_s"), ("get 8 B", "get8_s")):
+        if key in r:
+            us = [s * 1e6 for s in r[key]]
+            rows.append({"measure": name, "size": 8, "unit": "us", "shmem": med(us), "best": min(us),
+                         "tcp": med(rtt), "tcp_what": "round trip: 8 B there, 1 B back",
+                         "ratio": med(us) / med(rtt), "target": LATENCY_TARGET if name == "put 8 B" else None,
+                         "switches": r.get(key.replace("_s", "_switches"))})
+    for n in sizes:
+        s, t = r[n], tcp[n]
+        for mode, base, what in (("put", "ack", "message + ack"), ("put_nbi", "stream", "stream"),
+                                 ("get", "ack", "message + ack")):
+            if mode not in s:
+                continue
+            rows.append({"measure": f"{mode} {n // MIB} MiB", "size": n, "unit": "GB/s", "shmem": med(s[mode]),
+                         "best": max(s[mode]), "tcp": med(t[base]), "tcp_what": what,
+                         "ratio": med(s[mode]) / med(t[base]),
+                         "target": BANDWIDTH_TARGET if mode != "get" else None})
+    return rows
+
+
+def met(row: dict) -> bool | None:
+    """Whether the row meets its target (None: it has none)."""
+    if row["target"] is None:
+        return None
+    return row["ratio"] <= row["target"] if row["unit"] == "us" else row["ratio"] >= row["target"]
+
+
+def run(seconds: float = 0.4, repeats: int = 5, max_size: int = 64 * MIB, tcp_piece: int = MIB,
+        lanes: tuple[int, ...] = (1, 4), compare_pythonpath: str | None = None,
+        compare_label: str = "other build", rounds: int = 6) -> dict:
+    """The whole benchmark in one run; raises Unavailable where two hosts cannot be simulated. Returns
+    {"rows": rows_of(...), "tcp": {"kind", "before", "after", "pooled"}, "lanes": {k: {"put", "get"} GB/s
+    medians at the largest size}, "lanes_size", "raw": PE 0's figures, "compare": {"label", "rows", "raw"} or
+    None, "rounds": {"this" | "other": {"put8" | "get8": [(switches, CPU s, wall s) per call, one per round]}}
+    or None}. Every figure of one call comes from the same two namespaces, minutes apart at most."""
+    sizes = [n for n in SIZES if n <= max_size] or [max_size]
+    argv = ["--seconds", str(seconds), "--repeats", str(repeats), "--max-size", str(max_size)]
+    import netns
+
+    try:
+        pair = netns.netns_pair()
+        hosts = pair.__enter__()
+    except netns.NetnsUnavailable as err:
+        raise Unavailable(str(err)) from None
+    try:
+        command, kind = baseline_command()
+        tcp_before = raw_tcp(hosts, command, sizes, seconds, repeats, tcp_piece)
+        shm = run_pes(hosts, argv)
+        other = run_pes(hosts, argv, pythonpath=compare_pythonpath) if compare_pythonpath else None
+        by_lanes = {k: run_pes(hosts, [*argv, "--pe-qp-num", str(k), "--pe-sizes", str(sizes[-1])])
+                    for k in lanes}
+        alternating = None
+        if compare_pythonpath and rounds > 0:
+            alternating = {"this": {"put8": [], "get8": []}, "other": {"put8": [], "get8": []}}
+            for _ in range(rounds):
+                for who, path in (("this", None), ("other", compare_pythonpath)):
+                    r = run_pes(hosts, [*argv, "--pe-latency-only", "--pe-sizes", str(MIB)], pythonpath=path)
+                    for m in ("put8", "get8"):
+                        alternating[who][m].append(r[m])
+        tcp_after = raw_tcp(hosts, command, sizes, seconds, repeats, tcp_piece)
+    finally:
+        pair.__exit__(None, None, None)
+    # Both baseline runs pooled: the machine's state before and after the PEs both count.
+    tcp = {n: {k: tcp_before[n][k] + tcp_after[n][k] for k in tcp_before[n]} for n in tcp_before}
+    med = statistics.median
+    return {
+        "rows": rows_of(shm, tcp, sizes),
+        "tcp": {"kind": kind, "before": tcp_before, "after": tcp_after, "pooled": tcp},
+        "lanes_size": sizes[-1],
+        "lanes": {k: {m: med(r[sizes[-1]][m]) for m in ("put", "get")} for k, r in by_lanes.items()},
+        "raw": shm,
+        "compare": None if other is None else {"label": compare_label, "rows": rows_of(other, tcp, sizes),
+                                               "raw": other},
+        "rounds": alternating,
+    }
+
+
 # ---------------------------------------------------------------- report
 
 
-def report(r: dict, tcp: dict, kind: str, sizes: list[int], args: argparse.Namespace) -> list[str]:
-    med = statistics.median
+def _fmt(row: dict, value: float) -> str:
+    return f"{value:.1f} us" if row["unit"] == "us" else f"{value:.2f}"
 
-    def gbs(f: list[float]) -> str:
-        return f"{med(f):.2f} ({max(f):.2f})"
 
+def _ratio(row: dict) -> str:
+    return f"{row['ratio']:.2f}x" if row["unit"] == "us" else f"{row['ratio']:.0%}"
+
+
+def _target(row: dict) -> str:
+    if row["target"] is None:
+        return ""
+    want = f"<= {row['target']:.1f}x" if row["unit"] == "us" else f">= {row['target']:.0%}"
+    return f"{want}: {'met' if met(row) else 'MISSED'}"
+
+
+def report(res: dict, args: argparse.Namespace) -> list[str]:
+    tcp = res["tcp"]
     lines = [
         f"## Across two hosts: network namespaces joined by a veth pair ({os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.2f}, Python {platform.python_version()})", "",
-        f"1 PE per host; PE 0 on host A moves data to/from PE 1 on host B. Raw TCP baseline: {kind}, same "
-        f"namespaces, run before and after the PEs ({2 * args.repeats} loops pooled). Bandwidth in GB/s: median "
-        f"of the timed loops (best in parentheses); ratios of the medians.", "",
-        "| size | put | put_nbi + quiet | get | TCP message + ack | TCP stream | put / TCP ack | put_nbi / TCP stream "
-        "| get / TCP ack |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"1 PE per host; PE 0 on host A moves data to/from PE 1 on host B. Raw TCP baseline: {tcp['kind']}, same "
+        f"namespaces, run before and after the PEs ({2 * args.repeats} loops pooled). Median of the timed loops "
+        f"(best in parentheses); ratios of the medians. Bandwidth in GB/s.", "",
     ]
-    ratios = []
-    for n in sizes:
-        s, t = r[n], tcp[n]
-        put_r, nbi_r, get_r = (med(s["put"]) / med(t["ack"]), med(s["put_nbi"]) / med(t["stream"]),
-                               med(s["get"]) / med(t["ack"]))
-        ratios += [put_r, nbi_r]
-        lines.append(f"| {n // MIB} MiB | {gbs(s['put'])} | {gbs(s['put_nbi'])} | {gbs(s['get'])} | {gbs(t['ack'])} "
-                     f"| {gbs(t['stream'])} | {put_r:.0%} | {nbi_r:.0%} | {get_r:.0%} |")
-    put8 = [s * 1e6 for s in r["put8_s"]]
-    rtt = [8 / gb / 1e3 for gb in tcp[8]["ack"]]  # one 8 B message and its ack, in us
-    lines += [
-        "",
-        "| 8 B latency | us: median (best) |", "|---|---:|",
-        f"| shmem_putmem 8 B, blocking (a round trip: the put and its ack) | {med(put8):.1f} ({min(put8):.1f}) |",
-        f"| raw TCP: 8 B there, 1 B back | {med(rtt):.1f} ({min(rtt):.1f}) |",
-        f"| ratio | {med(put8) / med(rtt):.1f}x |",
-        "",
-        f"Target: puts >= {TARGET:.0%} of raw TCP at every size: "
-        f"{'met' if min(ratios) >= TARGET else 'MISSED'} (lowest {min(ratios):.0%}).",
-    ]
+    cmp = res["compare"]
+    other = {r["measure"]: r for r in cmp["rows"]} if cmp else {}
+    cols = ["measure", "shmem", "raw TCP", "TCP baseline", "shmem / TCP", "target"]
+    if cmp:
+        cols += [cmp["label"], f"{cmp['label']} / TCP"]
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in res["rows"]:
+        cells = [r["measure"], f"{_fmt(r, r['shmem'])} ({_fmt(r, r['best'])})", _fmt(r, r["tcp"]), r["tcp_what"],
+                 _ratio(r), _target(r)]
+        if cmp:
+            o = other[r["measure"]]
+            cells += [f"{_fmt(o, o['shmem'])} ({_fmt(o, o['best'])})", _ratio(o)]
+        lines.append("| " + " | ".join(cells) + " |")
+    for r in res["rows"]:
+        if r.get("switches") is not None:
+            o = other.get(r["measure"], {}).get("switches")
+            lines.append(f"\n{r['measure']}: {r['switches']:.2f} context switches of PE 0's process per call"
+                         + (f" ({cmp['label']}: {o:.2f})" if o is not None else "")
+                         + " (a thread put to sleep and woken, or preempted)")
+    if res.get("rounds"):
+        med = statistics.median
+        lines += ["", f"8 B latency, {len(res['rounds']['this']['put8'])} rounds alternating this build and "
+                      f"{cmp['label']} (one job each, 2000 calls), medians over the rounds:", "",
+                  "| call | build | us per call (best round) | CPU us per call, PE 0's process | context switches "
+                  "per call |", "|---|---|---:|---:|---:|"]
+        for m in ("put8", "get8"):
+            for who, name in (("this", "this build"), ("other", cmp["label"])):
+                f = res["rounds"][who][m]
+                wall = [x[2] * 1e6 for x in f]
+                lines.append(f"| {m[:3]} 8 B | {name} | {med(wall):.1f} ({min(wall):.1f}) | "
+                             f"{med(x[1] * 1e6 for x in f):.1f} | {med(x[0] for x in f):.2f} |")
+    if res["lanes"]:
+        one = res["lanes"].get(1)
+        lines += ["", f"qp_num: aclshmemx_set_qp_num(ROCE, k) before init opens k connections per peer; blocking "
+                      f"{res['lanes_size'] // MIB} MiB transfers, GB/s:", "",
+                  "| qp_num | put | get | put vs qp_num 1 | get vs qp_num 1 |", "|---:|---:|---:|---:|---:|"]
+        for k, f in res["lanes"].items():
+            vs = [f"{f[m] / one[m]:.2f}x" if one else "" for m in ("put", "get")]
+            lines.append(f"| {k} | {f['put']:.2f} | {f['get']:.2f} | {vs[0]} | {vs[1]} |")
     return lines
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    sizes = [n for n in SIZES if n <= args.max_size] or [args.max_size]
     if args.pe:
+        sizes = ([int(args.pe_sizes)] if args.pe_sizes else
+                 [n for n in SIZES if n <= args.max_size] or [args.max_size])
         results = measure(args, sizes)
         if results is not None:
             print(json.dumps(results), flush=True)
         return 0
-    import netns
-
+    lanes = tuple(int(k) for k in args.lanes.split(",") if k.strip())
     try:
-        with netns.netns_pair() as hosts:
-            command, kind = baseline_command()
-            tcp_before = raw_tcp(hosts, command, sizes, args.seconds, args.repeats, args.tcp_piece)
-            pes_argv = [a for a in argv if a != "--pe"]
-            shm = run_pes(hosts, pes_argv)
-            tcp_after = raw_tcp(hosts, command, sizes, args.seconds, args.repeats, args.tcp_piece)
-    except netns.NetnsUnavailable as err:
+        res = run(args.seconds, args.repeats, args.max_size, args.tcp_piece, lanes, args.compare_pythonpath,
+                  args.compare_label, args.rounds)
+    except Unavailable as err:
         print(f"bench_multihost: skipped: network namespaces unavailable: {err}")
         return 0
-    # Both baseline runs pooled: the machine's state before and after the PEs both count.
-    tcp = {n: {k: tcp_before[n][k] + tcp_after[n][k] for k in tcp_before[n]} for n in tcp_before}
-    print("\n".join(report(shm, tcp, kind, sizes, args)), flush=True)
+    print("\n".join(report(res, args)), flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps({"shmem": {str(k): v for k, v in shm.items()},
-                                               "tcp_before": tcp_before, "tcp_after": tcp_after}, indent=1))
+        Path(args.json).write_text(json.dumps(res, indent=1, default=str))
     return 0
 
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,6 +25,15 @@ func BenchmarkPut8B(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPut8BLocked is BenchmarkPut8B from a goroutine locked to its
+// thread, as every call from Python is (a cgo callback): a blocked caller
+// then cannot be run by whichever thread received its answer.
+func BenchmarkPut8BLocked(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	BenchmarkPut8B(b)
 }
 
 // BenchmarkGet8B is the latency of a blocking 8-byte get.

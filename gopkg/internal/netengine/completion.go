@@ -55,7 +55,7 @@ func (e *Engine) completeNBI(timeout time.Duration) error {
 			continue
 		}
 		w := getWaiter()
-		if err := p.submit(item{op: opFlush}, w); err != nil {
+		if _, err := p.submit(item{op: opFlush}, w, false); err != nil {
 			// Failed meanwhile: fail recorded the lost operations.
 			w.release()
 			continue

@@ -37,6 +37,16 @@ func (e *Engine) Connect(addrs []string, use []bool) error {
 	peers := make([]*peer, e.cfg.Size)
 	lanes := make([][]*peer, e.cfg.Size)
 	errs := make([]error, e.cfg.Size*e.cfg.Lanes)
+	// Detached connections (fdConn) cost a thread each while a goroutine
+	// waits on one; beyond a bound they stay in Go's poller, which waits
+	// for any number of them with one thread.
+	remote := 0
+	for _, u := range use {
+		if u {
+			remote++
+		}
+	}
+	detach := remote*e.cfg.Lanes <= maxDetachedConns
 	var wg sync.WaitGroup
 	for pe, u := range use {
 		if !u {
@@ -44,7 +54,7 @@ func (e *Engine) Connect(addrs []string, use []bool) error {
 		}
 		lanes[pe] = make([]*peer, e.cfg.Lanes)
 		for k := range e.cfg.Lanes {
-			wg.Go(func() { lanes[pe][k], errs[pe*e.cfg.Lanes+k] = e.dial(pe, addrs[pe]) })
+			wg.Go(func() { lanes[pe][k], errs[pe*e.cfg.Lanes+k] = e.dial(pe, addrs[pe], detach) })
 		}
 	}
 	wg.Wait()
@@ -72,9 +82,10 @@ func (e *Engine) Connect(addrs []string, use []bool) error {
 	return nil
 }
 
-// dial connects to PE pe: TCP, TLS when configured, the secret handshake.
+// dial connects to PE pe: TCP, TLS when configured, the secret handshake;
+// with detach, a plain TCP connection then leaves Go's poller (fdConn).
 // The peer is registered for Close before its goroutines start.
-func (e *Engine) dial(pe int, addr string) (*peer, error) {
+func (e *Engine) dial(pe int, addr string, detach bool) (*peer, error) {
 	fail := func(err error) (*peer, error) {
 		return nil, errcode.New(errcode.BootstrapError, "PE %d connecting to PE %d at %s: %v", e.cfg.Rank, pe, addr, err)
 	}
@@ -108,6 +119,14 @@ func (e *Engine) dial(pe int, addr string) (*peer, error) {
 		return fail(ctx.Err())
 	}
 	_ = raw.SetDeadline(time.Time{})
+	if tc, ok := raw.(*net.TCPConn); ok && detach && conn == raw {
+		fc, err := detachConn(tc)
+		if err != nil {
+			_ = raw.Close()
+			return fail(err)
+		}
+		conn, raw = fc, fc
+	}
 
 	p := newPeer(e, pe, conn, raw)
 	e.mu.Lock()

@@ -38,6 +38,13 @@ const (
 	acceptRetryDelay = 50 * time.Millisecond
 )
 
+// maxDetachedConns bounds the connections an engine takes out of Go's
+// poller (fdConn): a goroutine waiting on one (the reader while NBI work is
+// outstanding, the sender while the socket is full) holds a thread, so a
+// job with many remote PEs keeps them all in the poller instead (a
+// variable so that tests can change it).
+var maxDetachedConns = 64
+
 // closeDrainTimeout bounds how long Close waits for outstanding NBI
 // operations of a peer that neither answers nor drops its connection (a
 // variable so that tests can shorten it).

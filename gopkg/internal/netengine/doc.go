@@ -17,8 +17,29 @@
 // queue requests on the peer's FIFO send queue (at most 4096 waiting; more
 // wait for room). A blocking call that finds nobody writing writes the queue
 // itself up to its own request, then hands what is left to the peer's sender
-// goroutine; NBI calls leave the writing to that goroutine and return. A
-// reader goroutine per peer takes the answers. On the other side a goroutine per incoming connection applies the
+// goroutine; NBI calls leave the writing to that goroutine and return.
+// Answers are read by whoever holds the peer's read role, which somebody
+// holds whenever an answer may come: a blocking call that finds it free
+// takes it and reads its own answer (and any before it) straight from the
+// socket, asleep in poll(2) on it meanwhile, so the answer wakes that thread
+// directly (a caller from Python is locked to its thread: through Go's
+// poller the answer would wake the poller's thread, which would then wake
+// the caller's). It stops between answers, when its own is in, when it
+// must give up (timeout, Ctrl-C: it looks every 20 ms), or before an answer
+// that does not fit the read buffer (a large get, read straight into its
+// destination), and hands the role to the peer's reader goroutine if more
+// answers may come. That goroutine reads through Go's poller until nothing
+// is pending and no NBI operation is outstanding; it also serves Quiet's
+// flushes, NBI gets and TLS connections (whose buffered plaintext poll(2)
+// cannot see). A dialed plain TCP connection is taken out of Go's poller
+// after the handshake (a blocking socket, plain read, write and writev
+// calls): in the poller every arriving answer would also wake the poller's
+// thread, and a write waiting for room would be woken through it too. The
+// write watchdog then shuts the socket down instead of setting a deadline.
+// A goroutine waiting on such a connection holds a thread, so only engines
+// with at most 64 connections (remote PEs times lanes) detach them.
+// Accepted connections stay in the poller.
+// On the other side a goroutine per incoming connection applies the
 // requests to the heap, one at a time in arrival order, and answers in that
 // order. Small frames are batched through 64 KiB buffers; a large payload
 // goes between memory and the socket without a copy: one writev of header

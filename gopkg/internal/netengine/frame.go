@@ -30,8 +30,13 @@ func writeFrame(bw *bufio.Writer, conn net.Conn, iov *[2][]byte, bufs *net.Buffe
 		return err
 	}
 	iov[0], iov[1] = hdr, bytesAt(addr, n)
-	*bufs = iov[:]
-	_, err := bufs.WriteTo(conn)
-	iov[1] = nil // do not keep the caller's memory reachable
+	var err error
+	if fc, ok := conn.(*fdConn); ok {
+		err = fc.writev(iov[:])
+	} else {
+		*bufs = iov[:]
+		_, err = bufs.WriteTo(conn)
+	}
+	iov[0], iov[1] = nil, nil // do not keep the caller's memory reachable
 	return err
 }

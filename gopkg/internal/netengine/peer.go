@@ -33,6 +33,11 @@ type peer struct {
 	closing  bool   // Close is shutting the peer: its failure is errClosed
 	sendErr  error  // why a sender gave up on the connection, if one did
 	broken   bool   // the connection is unusable: queued items are dropped
+	// reading: some goroutine holds the read role, the only one that reads
+	// answers (a blocked caller reading for itself, or the reader
+	// goroutine). Whenever an answer may come (an operation is pending, or
+	// NBI operations are not known complete), somebody holds it.
+	reading bool
 
 	// Completion tracking for Quiet (doc.go, "Completion").
 	lastNBI       atomic.Uint64 // id of the latest NBI operation, 0 for none
@@ -43,8 +48,9 @@ type peer struct {
 	writeSince atomic.Int64
 	writeEpoch atomic.Uint64
 
-	kick chan struct{} // wakes the sender goroutine for NBI work
-	stop chan struct{} // closed by close: the sender goroutine ends
+	kick     chan struct{} // wakes the sender goroutine for NBI work
+	readKick chan struct{} // hands the read role to the reader goroutine
+	stop     chan struct{} // closed by close: the sender goroutine ends
 
 	// Owned by whichever goroutine is flushing.
 	bw     *bufio.Writer
@@ -56,19 +62,23 @@ type peer struct {
 	// memory, so abandon can wait until no piece is being written.
 	recvMu sync.Mutex
 
-	// Owned by the reader goroutine.
+	// Owned by the holder of the read role.
+	src     *sockReader
 	br      *bufio.Reader
 	respBuf [responseHeaderLen]byte
 }
 
 func newPeer(e *Engine, pe int, conn, raw net.Conn) *peer {
+	src := newSockReader(conn)
 	p := &peer{
 		e: e, pe: pe, conn: conn, raw: raw,
-		pending: map[uint64]pendingOp{},
-		kick:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		bw:      bufio.NewWriterSize(conn, ioBufferSize),
-		br:      bufio.NewReaderSize(conn, ioBufferSize),
+		pending:  map[uint64]pendingOp{},
+		kick:     make(chan struct{}, 1),
+		readKick: make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		bw:       bufio.NewWriterSize(conn, ioBufferSize),
+		src:      src,
+		br:       bufio.NewReaderSize(src, ioBufferSize),
 	}
 	p.room.L = &p.mu
 	p.completeBelow.Store(1)
@@ -123,12 +133,17 @@ func (p *peer) breakSend(err error) {
 	_ = p.raw.Close()
 }
 
-// fail runs once, in the reader, when the connection is gone: every waiting
-// caller and every later call gets the error, and lost NBI operations are
-// reported to the next Quiet before any flush waiting in it returns.
+// fail runs when the connection is gone, in the holder of the read role
+// (or the reader goroutine at Close): every waiting caller and every later
+// call gets the error, and lost NBI operations are reported to the next
+// Quiet before any flush waiting in it returns. Only the first call acts.
 func (p *peer) fail(cause error) {
 	_ = p.raw.Close()
 	p.mu.Lock()
+	if p.failed != nil {
+		p.mu.Unlock()
+		return
+	}
 	var err error
 	switch {
 	case p.closing:

@@ -7,26 +7,151 @@ import (
 	"syscall"
 )
 
-// readLoop reads the peer's answers until the connection ends, then fails
-// whatever is outstanding. Faults are turned into panics for the whole
-// goroutine: it writes get data into the callers' memory.
+// readLoop is the reader goroutine: it reads answers whenever it is handed
+// the read role (see holdsRead), and at Close fails whatever is left. Faults
+// are turned into panics for the whole goroutine: it writes get data into
+// the callers' memory.
 func (p *peer) readLoop() {
 	defer p.e.wg.Done()
 	debug.SetPanicOnFault(true)
-	p.fail(p.readAnswers())
-}
-
-func (p *peer) readAnswers() error {
-	var r response
 	for {
-		if _, err := io.ReadFull(p.br, p.respBuf[:]); err != nil {
-			return err
-		}
-		r.decode(p.respBuf[:])
-		if err := p.handle(&r); err != nil {
-			return err
+		select {
+		case <-p.readKick:
+			p.src.direct = false
+			for p.stillReading() {
+				if err := p.readAnswer(); err != nil {
+					p.fail(err)
+					p.releaseRead()
+					break
+				}
+			}
+		case <-p.stop:
+			p.fail(errClosed)
+			return
 		}
 	}
+}
+
+// takeRead is called by submit under p.mu: if nobody holds the read role,
+// the caller takes it for itself (self, on a stream it can read directly)
+// and true is returned, or it is handed to the reader goroutine.
+func (p *peer) takeRead(self bool) bool {
+	if p.reading {
+		return false
+	}
+	p.reading = true
+	if self && p.src.rc != nil {
+		return true
+	}
+	p.readKick <- struct{}{} // empty: only the one who set reading sends
+	return false
+}
+
+// stillReading is asked by the holder of the read role: true while an
+// answer may still come (an operation is pending, or NBI operations are not
+// known complete, whose failures are answered); else the role is given up.
+func (p *peer) stillReading() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil && (len(p.pending) > 0 || p.lastNBI.Load() >= p.completeBelow.Load()) {
+		return true
+	}
+	p.reading = false
+	return false
+}
+
+// releaseRead gives the read role up after the connection failed.
+func (p *peer) releaseRead() {
+	p.mu.Lock()
+	p.reading = false
+	p.mu.Unlock()
+}
+
+// handOffRead is how a caller reading for itself stops: the reader
+// goroutine takes over while answers may still come, else the role is free.
+func (p *peer) handOffRead() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil && (len(p.pending) > 0 || p.lastNBI.Load() >= p.completeBelow.Load()) {
+		p.readKick <- struct{}{}
+		return
+	}
+	p.reading = false
+}
+
+// readFor is a blocked caller holding the read role: it reads answers (its
+// own and any others') itself until w is answered or stop is ready, then
+// hands the role on. Answers with more data than fit the read buffer (large
+// gets) are left to the reader goroutine, which reads them straight into
+// their destination: a caller may stop only between answers, and a large
+// one could keep it past its timeout or Ctrl-C.
+func (p *peer) readFor(w *waiter, stop <-chan struct{}) {
+	prev := debug.SetPanicOnFault(true) // get data goes into callers' memory
+	defer debug.SetPanicOnFault(prev)
+	p.src.direct = true // the reader goroutine sets it back when it takes over
+	for len(w.done) == 0 {
+		select {
+		case <-stop:
+			p.handOffRead()
+			return
+		default:
+		}
+		next, err := p.readBuffered()
+		if err != nil {
+			p.fail(err)
+			p.releaseRead()
+			return
+		}
+		if next == answerLarge {
+			break
+		}
+	}
+	p.handOffRead()
+}
+
+// What readBuffered did.
+const (
+	answerHandled = iota
+	answerNotYet  // its bytes are not all here yet
+	answerLarge   // it does not fit the read buffer: left for the reader goroutine
+)
+
+// readBuffered handles the next answer if it fits the read buffer, waiting
+// at most one slice for its bytes.
+func (p *peer) readBuffered() (int, error) {
+	hdr, err := p.br.Peek(responseHeaderLen)
+	if err != nil {
+		return answerNotYet, wouldBlockIsNil(err)
+	}
+	var r response
+	r.decode(hdr)
+	if r.len > 0 {
+		if r.len > uint64(p.br.Size()-responseHeaderLen) {
+			return answerLarge, nil
+		}
+		if _, err := p.br.Peek(responseHeaderLen + int(r.len)); err != nil {
+			return answerNotYet, wouldBlockIsNil(err)
+		}
+	}
+	_, _ = p.br.Discard(responseHeaderLen)
+	return answerHandled, p.handle(&r)
+}
+
+func wouldBlockIsNil(err error) error {
+	if errors.Is(err, errWouldBlock) {
+		return nil
+	}
+	return err
+}
+
+// readAnswer reads and handles one answer, waiting as long as it takes.
+func (p *peer) readAnswer() error {
+	if _, err := io.ReadFull(p.br, p.respBuf[:]); err != nil {
+		return err
+	}
+	var r response
+	r.decode(p.respBuf[:])
+	return p.handle(&r)
 }
 
 // handle processes one answer. Answers come in id order, so an answer for id

@@ -77,7 +77,8 @@ func (e *Engine) put(pe int, off, src, n uintptr, sig *signalUpdate, nbi bool) e
 		it.aux, it.a, it.b = uint8(sig.Op), uint64(sig.Off), uint64(uint32(sig.Value))
 	}
 	if nbi {
-		return p.submit(it, nil)
+		_, err := p.submit(it, nil, false)
+		return err
 	}
 	if lanes := e.lanesTo(pe, n); lanes != nil {
 		return e.putOverLanes(lanes, it)
@@ -106,7 +107,8 @@ func (e *Engine) get(dst uintptr, pe int, off, n uintptr, nbi bool) error {
 	}
 	it := item{op: opGet, off: off, n: n, local: dst, chunk: e.wireChunk()}
 	if nbi {
-		return p.submit(it, nil)
+		_, err := p.submit(it, nil, false)
+		return err
 	}
 	if lanes := e.lanesTo(pe, n); lanes != nil {
 		return e.overLanes(lanes, it)
@@ -125,9 +127,13 @@ func (e *Engine) awaitValue(p *peer, it item) (uint64, error) {
 	// frozen peer is interrupted too (see drain).
 	mark := interrupt.Now()
 	w := getWaiter()
-	if err := p.submit(it, w); err != nil {
+	reader, err := p.submit(it, w, true)
+	if err != nil {
 		w.release()
 		return 0, err
+	}
+	if reader {
+		p.readFor(w, mark.Done())
 	}
 	// The operation timeout is kept by the engine's watchdog (watchOps),
 	// which fails the call through its waiter: no timer per call.

@@ -10,8 +10,11 @@ import (
 // submit queues an operation for the peer. A blocking caller (w != nil) that
 // finds nobody writing becomes the writer itself, which saves a goroutine
 // hand-off on the latency path; NBI work is handed to the sender goroutine.
-// Gets and blocking operations are registered to await their answer.
-func (p *peer) submit(it item, w *waiter) error {
+// Gets and blocking operations are registered to await their answer. If
+// nobody holds the read role, a blocking caller that will read its answer
+// itself (self) takes it, and true is returned (it must then call readFor);
+// otherwise the reader goroutine is given it.
+func (p *peer) submit(it item, w *waiter, self bool) (bool, error) {
 	p.mu.Lock()
 	for p.failed == nil && p.queue.len() >= maxQueuedOps {
 		p.room.Wait()
@@ -19,7 +22,7 @@ func (p *peer) submit(it item, w *waiter) error {
 	if p.failed != nil {
 		err := p.failed
 		p.mu.Unlock()
-		return err
+		return false, err
 	}
 	p.nextID++
 	it.id = p.nextID
@@ -39,6 +42,7 @@ func (p *peer) submit(it item, w *waiter) error {
 	p.queue.push(it)
 	start := !p.flushing
 	p.flushing = true
+	reader := p.takeRead(self && w != nil)
 	p.mu.Unlock()
 
 	switch {
@@ -48,7 +52,7 @@ func (p *peer) submit(it item, w *waiter) error {
 	default:
 		p.kickSender()
 	}
-	return nil
+	return reader, nil
 }
 
 // kickSender hands the writer's role to the sender goroutine. Only the one
