@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,7 +171,7 @@ def markdown(runs: dict[str, dict[str, Run]], libs: list[str], info: dict[str, A
     any_busy = any(not r.machine.quiet for v in runs.values() for r in v.values() if r.machine is not None)
     vers = "; ".join(f"{lib} {v}" for lib, v in info["versions"].items())
     out = [
-        "## shmem beside mpi4py and shmem4py: `python -m shmem.bench" + "".join(f" {a}" for a in info["argv"]) + "`",
+        "### Measured: `python -m shmem.bench" + "".join(f" {a}" for a in info["argv"]) + "`",
         "",
         f"Measured {info['date']} on {info['cpus']} CPUs, Python {info['python']}; {vers}. All PEs on this host, "
         "started by the tool; every figure is the median of 3 timed loops (init + finalize: of 3 jobs), the "
@@ -187,19 +188,21 @@ def markdown(runs: dict[str, dict[str, Run]], libs: list[str], info: dict[str, A
             "`shmem_putmem_signal` + `shmem_signal_wait_until`, `shmem_barrier_all`, `sum_reduce`, `init` + "
             "`shmem_finialize`. C baseline: glibc `memcpy` of the same size into the peer's heap as mapped here, "
             "timed inside C.", ""]
-    out += ["### Summary", ""] + summary(runs, libs, across) + [""]
-    out += ["### Put by size", ""] + by_size(runs, libs, "put") + [""]
-    out += ["### Get by size", ""] + by_size(runs, libs, "get") + [""]
+    out += ["#### Summary", ""] + summary(runs, libs, across) + [""]
+    out += ["#### Put by size", ""] + by_size(runs, libs, "put") + [""]
+    out += ["#### Get by size", ""] + by_size(runs, libs, "get") + [""]
     errors = [f"- {key} through {lib}: {r.error}" for key, v in runs.items() for lib, r in v.items() if r.error]
     if errors:
-        out += ["### Failed blocks", "", *errors, ""]
-    out += ["### The machine before each block", "",
+        out += ["#### Failed blocks", "", *errors, ""]
+    out += ["#### The machine before each block", "",
             ("Figures marked * were measured on a busy machine (the limits were not met within the wait). "
              if any_busy else "") + "; ".join(busy) + ".", ""]
     if across is not None:
-        out += ["### Across hosts (bench/bench_multihost.py)", ""]
-        out += [across["markdown"].replace("\n## ", "\n#### ").removeprefix("## "), ""] if "markdown" in across \
-            else [f"Not measured: {across['error']}.", ""]
+        out += ["#### Across hosts (bench/bench_multihost.py)", ""]
+        if "markdown" in across:  # its own headings go one level below this one
+            out += [re.sub(r"^#+ ", "##### ", across["markdown"], flags=re.M), ""]
+        else:
+            out += [f"Not measured: {across['error']}.", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
