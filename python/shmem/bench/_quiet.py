@@ -47,9 +47,9 @@ def wait_quiet(max_load: float, max_busy: float, max_wait: float, interval: floa
     busy, or max_wait seconds have passed; says which (a block measured anyway is marked busy)."""
     t0 = time.monotonic()
     while True:
+        waited = time.monotonic() - t0  # before this sample
         busy = cpu_busy(interval)
         load1 = os.getloadavg()[0]
-        waited = time.monotonic() - t0
         if load1 <= max_load and busy <= max_busy:
             return Machine(load1, busy, waited, True)
         if waited >= max_wait:

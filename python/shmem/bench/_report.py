@@ -46,8 +46,14 @@ def t_fmt(s: float | None) -> str:
     return f"{s:.2f} s"
 
 
+def rate(n: int, s: float) -> str:
+    """n bytes in s seconds, in GB/s, with three significant digits below 1 GB/s."""
+    r = n / s / 1e9
+    return f"{r:.1f}" if r >= 10 else f"{r:.2f}" if r >= 1 else f"{r:.3g}"
+
+
 def gbs(n: int, s: float | None) -> str:
-    return "" if not s else f"{n / s / 1e9:.2f} GB/s"
+    return "" if not s else f"{rate(n, s)} GB/s"
 
 
 def versus(shmem_s: float | None, other_s: float | None) -> str:
@@ -155,10 +161,10 @@ def by_size(runs: dict[str, dict[str, Run]], libs: list[str], op: str) -> list[s
         cells = [human(n)]
         pairs = list(zip(libs, times, strict=True))
         cells += [cell(runs, "rma", lib, "" if t is None else f"{t * 1e6:.2f}") for lib, t in pairs]
-        cells += [cell(runs, "rma", lib, "" if not t else f"{n / t / 1e9:.2f}") for lib, t in pairs]
+        cells += [cell(runs, "rma", lib, "" if not t else rate(n, t)) for lib, t in pairs]
         if memcpy:
             m = fig(runs, "rma", "shmem", f"memcpy:{n}")
-            cells += [f"{n / m / 1e9:.2f}" if m else "", f"{m / times[0]:.0%}" if m and times[0] else ""]
+            cells += [rate(n, m) if m else "", f"{m / times[0]:.0%}" if m and times[0] else ""]
         cells += [versus(times[0], fig(runs, "rma", o, f"{op}:{n}")) for o in others]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
