@@ -109,7 +109,9 @@ def summary(runs: dict[str, dict[str, Run]], libs: list[str], across: dict[str, 
     for key in (k for k in runs if k.startswith("init:")):
         row(f"init + finalize, {key.split(':')[1]} PEs", key, "init", t_fmt)
     if 8 in sizes:
-        row("put 8 B + quiet", "rma", "put_quiet:8", t_fmt, cmp=False)
+        put8, pq8 = fig(runs, "rma", "shmem", "put:8"), fig(runs, "rma", "shmem", "put_quiet:8")
+        row("put 8 B + quiet", "rma", "put_quiet:8", t_fmt,
+            f"quiet adds {t_fmt(pq8 - put8)}" if put8 and pq8 and pq8 > put8 else "", cmp=False)
     if across and across.get("figures"):
         lines += across_rows(across["figures"], len(libs), len(others))
     return lines
