@@ -122,7 +122,8 @@ def versions(libraries: list[str]) -> dict[str, str]:
     for lib in libraries:
         if lib in code:
             r = subprocess.run([sys.executable, "-c", code[lib]], capture_output=True, text=True, timeout=120)
-            out[lib] = (r.stdout.strip() or r.stderr.strip()[-200:]).replace(", ", " ")
+            text = r.stdout.replace("\x00", "").strip() or r.stderr.strip()[-200:]  # MPI's string ends in a NUL
+            out[lib] = " ".join(text.replace(",", " ").split())
     return out
 
 
