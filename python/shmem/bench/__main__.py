@@ -160,7 +160,7 @@ def start_job(library: str, block: str, npes: int, workdir: Path, params: dict[s
         if name in env:
             mpirun += ["-x", name]
     return [subprocess.Popen([*mpirun, *extra, *cmd], env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)]
+                             stderr=subprocess.DEVNULL)]
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -187,9 +187,9 @@ def run_job(library: str, block: str, npes: int, params: dict[str, Any],
                 proc.wait(timeout=max(1.0, deadline - time.monotonic()))
             failed = [p for p in procs if p.returncode]
             if failed:
-                err = failed[0].stderr.read().decode(errors="replace") if failed[0].stderr else ""
-                tail = " ".join(err.strip().splitlines()[-3:])[-300:]
-                raise RuntimeError(f"exit status {failed[0].returncode}" + (f": {tail}" if tail else ""))
+                whys = sorted(workdir.glob("error.*"))
+                raise RuntimeError(f"exit status {failed[0].returncode}"
+                                   + (f": {whys[0].read_text()[:300]}" if whys else ""))
             results = []
             for rank in range(npes):
                 f = workdir / f"result.{rank}.json"
@@ -230,7 +230,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, int, dict[str, Any]]]
         if block == "rma":
             out.append(("rma", "rma", 2, dict(common, sizes=args.sizes)))
         elif block == "pingpong":
-            out.append(("pingpong", "pingpong", 2, dict(common, rounds=200 if q else 5000)))
+            out.append(("pingpong", "pingpong", 2, dict(common, rounds=100 if q else 2000)))
         elif block == "barrier":
             for npes in (2, 4, 8):
                 if npes <= args.max_pes:

@@ -338,6 +338,8 @@ def mpi4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
 def shmem4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
     import numpy as np
 
+    os.environ["SHMEM4PY_RC_FINALIZE"] = "0"  # finalised here, in the open, not a second time at exit
+
     if block == "init":
         gate(rank, p["npes"])
         t0 = time.time()
@@ -386,7 +388,7 @@ def shmem4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
         shmem.barrier_all()
         shmem.free(sym)
     elif block == "pingpong":
-        sig, dst, src = shmem.zeros(1, dtype="u8"), shmem.zeros(1, dtype="i8"), np.zeros(1, np.int64)
+        sig, dst, src = shmem.new_signal(), shmem.zeros(1, dtype="i8"), np.zeros(1, np.int64)
         put_signal, wait, eq, set_ = shmem.put_signal, shmem.signal_wait_until, shmem.CMP.EQ, shmem.SIGNAL.SET
         peer, token = 1 - me, [0]
 
@@ -396,22 +398,22 @@ def shmem4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
                 for _ in range(k):
                     t += 1
                     src[0] = t
-                    put_signal(dst, src, sig, t, peer, set_)
+                    put_signal(dst, src, peer, sig, t, set_)
                     wait(sig, eq, t)
             else:
                 for _ in range(k):
                     t += 1
                     wait(sig, eq, t)
                     src[0] = dst[0]
-                    put_signal(dst, src, sig, t, peer, set_)
+                    put_signal(dst, src, peer, sig, t, set_)
             token[0] = t
 
         out["pingpong"] = lockstep(hops, p["rounds"], repeats, shmem.barrier_all, halve=True)
         if int(dst[0]) != token[0]:
             raise SystemExit("shmem4py: the ping-pong data did not arrive with its signal")
         shmem.barrier_all()
-        for a in (sig, dst):
-            shmem.free(a)
+        shmem.del_signal(sig)
+        shmem.free(dst)
     elif block == "barrier":
         barrier = shmem.barrier_all
 
@@ -446,7 +448,12 @@ def main(argv: list[str]) -> int:
     library, block = argv
     rank = rank_of(library)
     params = json.loads(os.environ["SHMEM_BENCH_PARAMS"])
-    result = PES[library](block, params, rank)
+    try:
+        result = PES[library](block, params, rank)
+    except BaseException as err:  # the orchestrator says why, not only the exit status mpirun passes on
+        why = f"PE {rank}: {type(err).__name__}: {err}"
+        (Path(os.environ["SHMEM_BENCH_DIR"]) / f"error.{rank}").write_text(why)
+        raise
     out = Path(os.environ["SHMEM_BENCH_DIR"]) / f"result.{rank}.json"
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))
