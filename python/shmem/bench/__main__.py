@@ -7,7 +7,7 @@ jobs). Beside the put bandwidth: glibc memcpy of the same size into the peer's h
 
 --compare measures the same blocks, in the same run, through mpi4py (one-sided RMA: Win.Allocate, Lock_all,
 Put+Flush / Get+Flush; the ping-pong with Send/Recv; Barrier; Allreduce) and shmem4py (put+quiet, get,
-put_signal + signal_wait_until, barrier_all, sum_reduce), each where it is installed (scripts/bench_setup.sh
+put + fence + atomic_set / wait_until, barrier_all, sum_reduce), each where it is installed (scripts/bench_setup.sh
 installs them), started with mpirun / oshrun, and prints shmem's ratio to each.
 
 Before each block it waits (at most --max-wait seconds) until the 1-minute load average and the CPUs' busy share

@@ -388,8 +388,10 @@ def shmem4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
         shmem.barrier_all()
         shmem.free(sym)
     elif block == "pingpong":
-        sig, dst, src = shmem.new_signal(), shmem.zeros(1, dtype="i8"), np.zeros(1, np.int64)
-        put_signal, wait, eq, set_ = shmem.put_signal, shmem.signal_wait_until, shmem.CMP.EQ, shmem.SIGNAL.SET
+        # Open MPI's OpenSHMEM (1.4) has no put_signal: the 1.4 idiom, put + fence + atomic set of a flag that the
+        # peer waits on with wait_until.
+        flag, dst, src = shmem.zeros(1, dtype="i8"), shmem.zeros(1, dtype="i8"), np.zeros(1, np.int64)
+        put, fence, aset, wait, eq = shmem.put, shmem.fence, shmem.atomic_set, shmem.wait_until, shmem.CMP.EQ
         peer, token = 1 - me, [0]
 
         def hops(k: int) -> None:
@@ -398,21 +400,25 @@ def shmem4py_pe(block: str, p: dict[str, Any], rank: int) -> dict[str, Any]:
                 for _ in range(k):
                     t += 1
                     src[0] = t
-                    put_signal(dst, src, peer, sig, t, set_)
-                    wait(sig, eq, t)
+                    put(dst, src, peer)
+                    fence()
+                    aset(flag, t, peer)
+                    wait(flag, eq, t)
             else:
                 for _ in range(k):
                     t += 1
-                    wait(sig, eq, t)
+                    wait(flag, eq, t)
                     src[0] = dst[0]
-                    put_signal(dst, src, peer, sig, t, set_)
+                    put(dst, src, peer)
+                    fence()
+                    aset(flag, t, peer)
             token[0] = t
 
         out["pingpong"] = lockstep(hops, p["rounds"], repeats, shmem.barrier_all, halve=True)
         if int(dst[0]) != token[0]:
-            raise SystemExit("shmem4py: the ping-pong data did not arrive with its signal")
+            raise SystemExit("shmem4py: the ping-pong data did not arrive with its flag")
         shmem.barrier_all()
-        shmem.del_signal(sig)
+        shmem.free(flag)
         shmem.free(dst)
     elif block == "barrier":
         barrier = shmem.barrier_all

@@ -21,7 +21,8 @@ WHAT = {
               "(MPI's way to hand data and a wake-up to a waiting peer); `Barrier`; `Allreduce(SUM)`; "
               "`MPI_Init` + `MPI_Finalize`. Started with `mpirun`.",
     "shmem4py": "shmem4py (Open MPI's OpenSHMEM): a put is `put` + `quiet` (OpenSHMEM's put only returns when the "
-                "source may be reused), a get `get`; `put_signal` + `signal_wait_until`; `barrier_all`; "
+                "source may be reused), a get `get`; the ping-pong is `put` + `fence` + `atomic_set` of a flag + "
+                "`wait_until` (Open MPI's OpenSHMEM 1.4 has no `put_signal`); `barrier_all`; "
                 "`sum_reduce`; importing `shmem4py.shmem` (which initialises) + `finalize`. Started with `mpirun`.",
 }
 
