@@ -38,7 +38,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One quick run of the tool (2 PEs), its stdout, markdown page and JSON."""
     folder = tmp_path_factory.mktemp("bench")
     page = folder / "page.md"
-    page.write_text(f"# A page\n\nText kept above.\n\n{_report.BEGIN}\nold tables\n{_report.END}\n\nText kept below.\n")
+    page.write_text(f"# A page\n\nText kept above, quoting `{_report.BEGIN}` and `{_report.END}` in prose.\n\n"
+                    f"{_report.BEGIN}\nold tables\n{_report.END}\n\nText kept below.\n")
     out = subprocess.run([sys.executable, "-m", "shmem.bench", "--quick", "--markdown", str(page),
                           "--json", str(folder / "figures.json"), "--plot", str(folder / "plot.png")],
                          capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder)
@@ -86,7 +87,8 @@ def test_quick_run_json_has_every_figure(quick_run: dict) -> None:
 
 def test_markdown_replaces_only_its_part_of_the_page(quick_run: dict) -> None:
     page = quick_run["page"]
-    assert page.startswith("# A page\n\nText kept above.\n\n" + _report.BEGIN)
+    assert page.startswith(f"# A page\n\nText kept above, quoting `{_report.BEGIN}` and `{_report.END}` in prose.\n\n"
+                           + _report.BEGIN + "\n")
     assert page.endswith(_report.END + "\n\nText kept below.\n")
     assert "old tables" not in page and "#### Summary" in page
 

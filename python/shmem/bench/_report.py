@@ -216,13 +216,15 @@ def markdown(runs: dict[str, dict[str, Run]], libs: list[str], info: dict[str, A
 
 
 def write_markdown(path: Path, text: str) -> None:
-    """Puts text between the BEGIN and END lines of path where it has them (the rest of the file stays), else
-    writes it as the whole file."""
+    """Puts text between the lines of path that are exactly BEGIN and END (the rest of the file stays; the markers
+    quoted inside a line of prose do not count), else writes it as the whole file."""
     old = path.read_text() if path.exists() else ""
-    if BEGIN in old and END in old.split(BEGIN, 1)[1]:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        path.write_text(f"{head}{BEGIN}\n\n{text}\n{END}{tail}")
+    lines = old.splitlines(keepends=True)
+    stripped = [ln.strip() for ln in lines]
+    if BEGIN in stripped and END in stripped[stripped.index(BEGIN):]:
+        b = stripped.index(BEGIN)
+        e = stripped.index(END, b)
+        path.write_text("".join(lines[:b + 1]) + f"\n{text}\n" + "".join(lines[e:]))
     else:
         path.write_text(text)
 
