@@ -164,13 +164,20 @@ def start_job(library: str, block: str, npes: int, workdir: Path, params: dict[s
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
+    """Ends a job still running (a timeout): SIGTERM first, so that mpirun removes Open MPI's shared-memory
+    segments, then SIGKILL to the job's own session after a grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for proc in procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, sig)  # the job's own session: mpirun's children go with it
+                except ProcessLookupError:
+                    pass
+        for proc in procs:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the job's own session: mpirun's children go with it
-            except ProcessLookupError:
+                proc.wait(timeout=10 if sig == signal.SIGTERM else None)
+            except subprocess.TimeoutExpired:
                 pass
-        proc.wait()
 
 
 def run_job(library: str, block: str, npes: int, params: dict[str, Any],
