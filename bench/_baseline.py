@@ -8,7 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-SOURCE = Path(__file__).with_name("_baseline.c")
+# The C source ships in the wheel with python -m shmem.bench, which compiles the same baselines.
+SOURCE = Path(__file__).resolve().parent.parent / "python" / "shmem" / "bench" / "_baseline.c"
 
 
 class Baseline:
