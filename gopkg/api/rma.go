@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"runtime"
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
@@ -125,4 +127,41 @@ func Barrier(team int) (_ int, err error) {
 		t.Add(prof.Barrier, -1, 0, int64(time.Since(start)))
 	}
 	return 0, err
+}
+
+// FastPathInfo describes the current job for the facade's own copies to
+// same-host heaps (python/shmem/_hot.py), as JSON: rank, size, user_size,
+// gates (address of one uint32 per PE, 1 while that PE may be touched), bases
+// and wakes (per PE: where its user heap and its wake block are mapped here,
+// 0 when not), spin (waiters may spin), quiet (no transfer is ever
+// outstanding: every PE is mapped and the engine copies in the caller), and
+// ok: whether the facade may copy by itself at all. It may not where stores
+// are not seen in program order by other cores (only amd64 is total store
+// order), under a copy engine (transfers complete out of the caller's
+// order), or while profiling counts the calls.
+func FastPathInfo() (_ string, err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return "", err
+	}
+	fp := j.FastPath()
+	b, err := json.Marshal(map[string]any{
+		"rank": fp.Rank, "size": fp.Size, "user_size": fp.UserSize, "gates": fp.Gates,
+		"bases": fp.Bases, "wakes": fp.Wakes, "spin": fp.Spin, "quiet": fp.Direct && fp.AllLocal,
+		"ok": runtime.GOARCH == "amd64" && fp.Direct && fp.Gates != 0 && profTable.Load() == nil,
+	})
+	return string(b), err
+}
+
+// WakePE wakes the threads sleeping on PE pe's segment: the facade calls it
+// after storing into pe's heap by itself when pe's wake block counts
+// sleepers, as the runtime's own put does.
+func WakePE(pe int) (_ int, err error) {
+	defer recoverInto(&err)
+	j, err := live()
+	if err != nil {
+		return 0, err
+	}
+	return 0, j.WakePeer(pe)
 }

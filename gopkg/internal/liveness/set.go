@@ -10,13 +10,14 @@ import (
 // mean "nobody is known dead", so engines built without one (their own tests)
 // behave as before. Safe for concurrent use.
 type Set struct {
-	dead []atomic.Bool
-	errs []error // errs[pe]: the error every call to a dead pe returns
+	dead  []atomic.Bool
+	errs  []error // errs[pe]: the error every call to a dead pe returns
+	gates gates   // see gates.go
 }
 
 // New returns a Set for a job of n PEs, all alive.
 func New(n int) *Set {
-	s := &Set{dead: make([]atomic.Bool, n), errs: make([]error, n)}
+	s := &Set{dead: make([]atomic.Bool, n), errs: make([]error, n), gates: newGates(n)}
 	for pe := range s.errs {
 		// Built up front: a dead PE is hit in a loop by code that retries,
 		// and reporting it should not allocate either.
@@ -30,6 +31,10 @@ func New(n int) *Set {
 func (s *Set) MarkDead(pe int) bool {
 	if s == nil || uint(pe) >= uint(len(s.dead)) {
 		return false
+	}
+	if pe < len(s.gates.words) {
+		// Shut first: the facade's own copies stop before anyone is told.
+		s.gates.words[pe].Store(0)
 	}
 	return s.dead[pe].CompareAndSwap(false, true)
 }

@@ -65,6 +65,20 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 			return nil
 		}
 	}
+	if spin := time.Duration(spinTime.Load()); spin > 0 {
+		if timeout > 0 {
+			spin = min(spin, timeout)
+		}
+		for i := 1; ; i++ {
+			cpuRelax()
+			if check() {
+				return nil
+			}
+			if i%64 == 0 && time.Since(start) > spin {
+				break
+			}
+		}
+	}
 	// A yield that takes long means other threads want this CPU: stop being
 	// runnable and sleep, also so that a short timeout is kept.
 	for i := 0; i < yieldBudget; i++ {
