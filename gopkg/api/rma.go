@@ -8,6 +8,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/gopkg/internal/prof"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
 // The data-movement calls. dst/src are addresses (the facade turns buffer
@@ -133,7 +134,8 @@ func Barrier(team int) (_ int, err error) {
 // same-host heaps (python/shmem/_hot.py), as JSON: rank, size, user_size,
 // gates (address of one uint32 per PE, 1 while that PE may be touched), bases
 // and wakes (per PE: where its user heap and its wake block are mapped here,
-// 0 when not), spin (waiters may spin), quiet (no transfer is ever
+// 0 when not), spin (waiters may spin), asym (sleepers fence for writers,
+// which may skip the wake protocol's fence: signal.RegisterAsymmetric), quiet (no transfer is ever
 // outstanding: every PE is mapped and the engine copies in the caller), and
 // ok: whether the facade may copy by itself at all. It may not where stores
 // are not seen in program order by other cores (only amd64 is total store
@@ -149,6 +151,7 @@ func FastPathInfo() (_ string, err error) {
 	b, err := json.Marshal(map[string]any{
 		"rank": fp.Rank, "size": fp.Size, "user_size": fp.UserSize, "gates": fp.Gates,
 		"bases": fp.Bases, "wakes": fp.Wakes, "spin": fp.Spin, "quiet": fp.Direct && fp.AllLocal,
+		"asym": signal.AsymmetricFences(),
 		"ok": runtime.GOARCH == "amd64" && fp.Direct && fp.Gates != 0 && profTable.Load() == nil,
 	})
 	return string(b), err

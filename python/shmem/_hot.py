@@ -41,8 +41,9 @@ _ZERO = memoryview(bytearray(4)).cast("I")  # the gate of a job that is not set 
 
 
 def _empty() -> dict[str, Any]:
-    return {"_hp_peers": {}, "_hp_ipeers": {}, "_hp_wakes": {}, "_hp_gates": _ZERO, "_hp_me": 0,
-            "_hp_base": 0, "_hp_size": -1, "_hp_own": None, "_hp_owni": None, "_hp_quiet": False, "_hp_spin": 0}
+    return {"_hp_peers": {}, "_hp_ipeers": {}, "_hp_qpeers": {}, "_hp_wakes": {}, "_hp_gates": _ZERO, "_hp_me": 0,
+            "_hp_base": 0, "_hp_size": -1, "_hp_own": None, "_hp_owni": None, "_hp_ownq": None, "_hp_quiet": False,
+            "_hp_spin": 0, "_hp_fence": True}
 
 
 _consumers: list[dict[str, Any]] = []
@@ -90,16 +91,17 @@ def setup() -> None:
                 state["_hp_gates"] = memoryview(gates).cast("B").cast("I")  # never unmapped: not a view root
                 state["_hp_me"] = me
             if info["ok"] and info["gates"]:
-                peers, ipeers, wakes = {}, {}, {}
+                peers, ipeers, qpeers, wakes = {}, {}, {}, {}
                 for pe, (base, wake) in enumerate(zip(info["bases"], info["wakes"], strict=True)):
                     if base and wake:
                         heap = _views.mapped(int(base), size)
-                        peers[pe], ipeers[pe] = heap, heap.cast("i")
+                        peers[pe], ipeers[pe], qpeers[pe] = heap, heap.cast("i"), heap[:size & ~7].cast("Q")
                         wakes[pe] = _views.mapped(int(wake), 8).cast("I")
                 if me in peers:
-                    state.update(_hp_peers=peers, _hp_ipeers=ipeers, _hp_wakes=wakes, _hp_base=int(info["bases"][me]),
-                                 _hp_size=size, _hp_own=peers[me], _hp_owni=ipeers[me],
-                                 _hp_quiet=bool(info["quiet"]), _hp_spin=SPIN if info["spin"] else 0)
+                    state.update(_hp_peers=peers, _hp_ipeers=ipeers, _hp_qpeers=qpeers, _hp_wakes=wakes,
+                                 _hp_base=int(info["bases"][me]), _hp_size=size, _hp_own=peers[me],
+                                 _hp_owni=ipeers[me], _hp_ownq=qpeers[me], _hp_quiet=bool(info["quiet"]),
+                                 _hp_spin=SPIN if info["spin"] else 0, _hp_fence=not info["asym"])
             _publish(state)
     finally:
         _setup_lock.release()

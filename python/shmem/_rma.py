@@ -38,7 +38,10 @@ _hp_me = 0
 _hp_base = 0
 _hp_size = -1
 _hp_own: Any = None
+_hp_qpeers: dict[int, memoryview] = {}
+_hp_ownq: Any = None
 _hp_quiet = False
+_hp_fence = True
 _hot.register(globals())
 
 
@@ -58,8 +61,9 @@ def _put_fast(dst: Any, src: Any, elem_size: Any, pe: Any) -> bool:
                     heap[d:d + elem_size] = src
                 else:
                     return False
-                _fence_acquire()
-                _fence_release()
+                if _hp_fence:
+                    _fence_acquire()
+                    _fence_release()
                 if _hp_wakes[pe][0]:  # some thread of pe sleeps: wake it, as the runtime's put does
                     _wake(pe)
                 return True
@@ -114,16 +118,21 @@ def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
                 if src.__class__ is int:
                     s = src - _hp_base
                     if 0 <= s <= _hp_size - elem_size:
-                        heap[d:d + elem_size] = _hp_own[s:s + elem_size]
-                        _fence_acquire()
-                        _fence_release()
+                        if elem_size == 8 and not (d | s) & 7:  # one item: no slice objects
+                            _hp_qpeers[pe][d >> 3] = _hp_ownq[s >> 3]
+                        else:
+                            heap[d:d + elem_size] = _hp_own[s:s + elem_size]
+                        if _hp_fence:  # else sleepers fence for us (see _hot)
+                            _fence_acquire()
+                            _fence_release()
                         if _hp_wakes[pe][0]:
                             _wake(pe)
                         return
                 elif src.__class__ is bytes and len(src) == elem_size:
                     heap[d:d + elem_size] = src
-                    _fence_acquire()
-                    _fence_release()
+                    if _hp_fence:
+                        _fence_acquire()
+                        _fence_release()
                     if _hp_wakes[pe][0]:
                         _wake(pe)
                     return
@@ -148,7 +157,10 @@ def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
                 if dst.__class__ is int:
                     d = dst - _hp_base
                     if 0 <= d <= _hp_size - elem_size:
-                        _hp_own[d:d + elem_size] = heap[s:s + elem_size]
+                        if elem_size == 8 and not (d | s) & 7:
+                            _hp_ownq[d >> 3] = _hp_qpeers[pe][s >> 3]
+                        else:
+                            _hp_own[d:d + elem_size] = heap[s:s + elem_size]
                         return
                 elif dst.__class__ is bytearray and len(dst) == elem_size:
                     dst[:] = heap[s:s + elem_size]
@@ -224,7 +236,19 @@ def shmem_fence() -> None:
     call(raw.api_Fence)
 
 
+_barrier_all = raw.api_BarrierAll
+
+
 def shmem_barrier_all() -> None:
     """Completes outstanding transfers and waits until every PE has called it."""
-    completing(raw.api_BarrierAll)
+    if _lent:
+        completing(_barrier_all)
+        return
+    try:  # nothing lent: no bookkeeping around the call
+        _barrier_all()
+    except FAILURES as exc:
+        failure = exc
+    else:
+        return
+    raise from_runtime(failure) from None  # outside the except block: Ctrl-C's KeyboardInterrupt unchained
 

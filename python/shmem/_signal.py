@@ -34,6 +34,7 @@ _hp_size = -1
 _hp_own: Any = None
 _hp_owni: Any = None
 _hp_spin = 0
+_hp_fence = True
 _hot.register(globals())
 
 
@@ -67,8 +68,9 @@ def _signal_put_fast(dst: Any, src: Any, elem_size: Any, sig: Any, signal: Any, 
                       and (src.__class__ is int and src >= 0 or src.__class__ is bytes)):
                 return False
             iheap[w >> 2] = signal
-            _fence_acquire()
-            _fence_release()
+            if _hp_fence:  # else sleepers fence for us (see _hot)
+                _fence_acquire()
+                _fence_release()
             if _hp_wakes[pe][0]:  # some thread of pe sleeps: wake it, as the runtime does
                 _wake(pe)
             return True

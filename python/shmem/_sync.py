@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._core import raw
 from ._errors import FAILURES, call, from_runtime
-from ._rma import completing
+from ._rma import completing, shmem_barrier_all
 from ._signal import wait_fast
 from ._teams import SHMEM_TEAM_WORLD
 
@@ -22,7 +22,7 @@ def aclshmem_barrier(team: int = SHMEM_TEAM_WORLD) -> None:
 
 def aclshmem_barrier_all() -> None:
     """aclshmem_barrier over every PE."""
-    completing(raw.api_BarrierAll)
+    shmem_barrier_all()
 
 
 def aclshmem_sync(team: int = SHMEM_TEAM_WORLD) -> None:

@@ -56,4 +56,3 @@ func (j *Job) WakePeer(pe int) error {
 	signal.WakeStores(j.wakeBlock(pe))
 	return nil
 }
-

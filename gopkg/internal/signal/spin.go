@@ -25,6 +25,7 @@ func SpinsFor(pes int) bool { return pes >= 1 && pes <= runtime.NumCPU() }
 // SetSpin turns the spin phase of every wait in this process on or off
 // (the job sets it at start from SpinsFor).
 func SetSpin(on bool) {
+	RegisterAsymmetric()
 	if on {
 		spinTime.Store(int64(spinLong))
 	} else {

@@ -94,6 +94,7 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 	count, gen := sleepers(waiters), generation(waiters)
 	atomic.AddUint32(count, 1) // A1
 	defer atomic.AddUint32(count, ^uint32(0))
+	sleeperFence() // for writers that skip B1's fence (membarrier_linux.go)
 	for {
 		g := atomic.LoadUint32(gen) // A2a, before the variables
 		if check() {                // A2b
