@@ -53,6 +53,9 @@ _fence_lock = threading.Lock()
 # A full fence: acquiring and releasing an uncontended lock are locked instructions (glibc's sem_trywait and
 # sem_post on x86-64), which order the stores before them before the loads after them.
 fence_acquire, fence_release = _fence_lock.acquire, _fence_lock.release
+# 1 once the fast path stored without a fence of its own (the sleepers fence for the wake protocol): quiet then
+# fences, so that the stores are visible before any later load.
+unfenced = bytearray(1)
 
 
 def register(namespace: dict[str, Any]) -> None:

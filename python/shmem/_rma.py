@@ -29,6 +29,7 @@ def _wake(pe: int) -> None:
 
 _FAST_MAX = _hot.FAST_MAX
 _fence_acquire, _fence_release = _hot.fence_acquire, _hot.fence_release
+_unfenced = _hot.unfenced
 
 # The fast path's state (see _hot): written by _hot.setup/reset through this module's globals.
 _hp_peers: dict[int, memoryview] = {}
@@ -61,11 +62,7 @@ def _put_fast(dst: Any, src: Any, elem_size: Any, pe: Any) -> bool:
                     heap[d:d + elem_size] = src
                 else:
                     return False
-                if _hp_fence:
-                    _fence_acquire()
-                    _fence_release()
-                if _hp_wakes[pe][0]:  # some thread of pe sleeps: wake it, as the runtime's put does
-                    _wake(pe)
+                _stored(pe)
                 return True
     return False
 
@@ -109,33 +106,28 @@ def _move(fn: Any, dst: Any, src: Any, elem_size: int, pe: int, local_is_dst: bo
 
 def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
     """Copies elem_size bytes from local src to symmetric address dst on PE pe; done when it returns."""
-    if pe.__class__ is int and elem_size.__class__ is int and dst.__class__ is int and 0 < elem_size <= _FAST_MAX:
-        # The fast path (see _hot), inline: a function call costs ~50 ns.
-        heap = _hp_peers.get(pe)
-        if heap is not None and _hp_gates[pe]:
-            d = dst - _hp_base
-            if 0 <= d <= _hp_size - elem_size:
-                if src.__class__ is int:
-                    s = src - _hp_base
-                    if 0 <= s <= _hp_size - elem_size:
-                        if elem_size == 8 and not (d | s) & 7:  # one item: no slice objects
-                            _hp_qpeers[pe][d >> 3] = _hp_ownq[s >> 3]
-                        else:
-                            heap[d:d + elem_size] = _hp_own[s:s + elem_size]
-                        if _hp_fence:  # else sleepers fence for us (see _hot)
-                            _fence_acquire()
-                            _fence_release()
-                        if _hp_wakes[pe][0]:
-                            _wake(pe)
-                        return
-                elif src.__class__ is bytes and len(src) == elem_size:
-                    heap[d:d + elem_size] = src
-                    if _hp_fence:
-                        _fence_acquire()
-                        _fence_release()
-                    if _hp_wakes[pe][0]:
-                        _wake(pe)
+    # The fast path (see _hot), inline since a function call costs ~50 ns; ordered so that a source outside the
+    # heaps (which goes to the runtime) is told apart after a few operations.
+    if elem_size.__class__ is int and 0 < elem_size <= _FAST_MAX:
+        if src.__class__ is int:
+            s = src - _hp_base
+            if 0 <= s <= _hp_size - elem_size and dst.__class__ is int and pe.__class__ is int:
+                heap = _hp_peers.get(pe)
+                d = dst - _hp_base
+                if heap is not None and 0 <= d <= _hp_size - elem_size and _hp_gates[pe]:
+                    if elem_size == 8 and not (d | s) & 7:  # one item: no slice objects
+                        _hp_qpeers[pe][d >> 3] = _hp_ownq[s >> 3]
+                    else:
+                        heap[d:d + elem_size] = _hp_own[s:s + elem_size]
+                    _stored(pe)
                     return
+        elif src.__class__ is bytes and len(src) == elem_size and dst.__class__ is int and pe.__class__ is int:
+            heap = _hp_peers.get(pe)
+            d = dst - _hp_base
+            if heap is not None and 0 <= d <= _hp_size - elem_size and _hp_gates[pe]:
+                heap[d:d + elem_size] = src
+                _stored(pe)
+                return
     if src.__class__ is int:
         try:
             _put(dst, src, elem_size, pe)
@@ -147,22 +139,36 @@ def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
         _hot.setup()
 
 
+def _stored(pe: int) -> None:
+    """What follows the fast path's stores into pe's heap: the wake protocol's fence (unless sleepers fence, see
+    _hot), marking this PE's stores as not yet fenced (for quiet), and waking pe's sleepers."""
+    if _hp_fence:
+        _fence_acquire()
+        _fence_release()
+    else:
+        _unfenced[0] = 1
+    if _hp_wakes[pe][0]:
+        _wake(pe)
+
+
 def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
     """Copies elem_size bytes from symmetric address src on PE pe to local dst; done when it returns."""
-    if pe.__class__ is int and elem_size.__class__ is int and src.__class__ is int and 0 < elem_size <= _FAST_MAX:
-        heap = _hp_peers.get(pe)  # the fast path (see _hot), inline
-        if heap is not None and _hp_gates[pe]:
-            s = src - _hp_base
-            if 0 <= s <= _hp_size - elem_size:
-                if dst.__class__ is int:
-                    d = dst - _hp_base
-                    if 0 <= d <= _hp_size - elem_size:
+    if elem_size.__class__ is int and 0 < elem_size <= _FAST_MAX and src.__class__ is int:
+        s = src - _hp_base  # the fast path (see _hot), inline
+        if 0 <= s <= _hp_size - elem_size and pe.__class__ is int:
+            if dst.__class__ is int:
+                d = dst - _hp_base
+                if 0 <= d <= _hp_size - elem_size:
+                    heap = _hp_peers.get(pe)
+                    if heap is not None and _hp_gates[pe]:
                         if elem_size == 8 and not (d | s) & 7:
                             _hp_ownq[d >> 3] = _hp_qpeers[pe][s >> 3]
                         else:
                             _hp_own[d:d + elem_size] = heap[s:s + elem_size]
                         return
-                elif dst.__class__ is bytearray and len(dst) == elem_size:
+            elif dst.__class__ is bytearray and len(dst) == elem_size:
+                heap = _hp_peers.get(pe)
+                if heap is not None and _hp_gates[pe]:
                     dst[:] = heap[s:s + elem_size]
                     return
     if dst.__class__ is int:
@@ -214,9 +220,12 @@ def shmem_quiet() -> None:
     """Completes every outstanding put and get of this PE."""
     if _hp_quiet and not _lent and _hp_gates[_hp_me]:
         # Nothing can be outstanding: every PE is mapped and the engine copies in the caller (see _hot). What is
-        # left of quiet is its fence: earlier stores visible before later ones.
-        _fence_acquire()
-        _fence_release()
+        # left of quiet is a fence after the fast path's own stores, so that they are visible before any later
+        # load (the runtime's calls fence themselves).
+        if _unfenced[0]:
+            _unfenced[0] = 0
+            _fence_acquire()
+            _fence_release()
         return
     if not _lent:
         try:
@@ -229,10 +238,8 @@ def shmem_quiet() -> None:
 
 def shmem_fence() -> None:
     """Orders this PE's earlier puts to each PE before its later ones."""
-    if _hp_quiet and _hp_gates[_hp_me]:  # puts complete in order (see shmem_quiet)
-        _fence_acquire()
-        _fence_release()
-        return
+    if _hp_quiet and _hp_gates[_hp_me]:
+        return  # puts complete in the caller, in order, and x86-64 keeps stores in order (see _hot)
     call(raw.api_Fence)
 
 

@@ -9,7 +9,7 @@ from . import _hot
 from ._buffers import LocalBuffer, lend
 from ._core import raw
 from ._errors import FAILURES, SHMEM_INVALID_VALUE, ShmemError, beyond_int64, from_runtime
-from ._rma import _wake
+from ._rma import _stored
 
 SHMEM_SIGNAL_SET = 0
 SHMEM_SIGNAL_ADD = 1
@@ -18,7 +18,6 @@ SHMEM_CMP_EQ, SHMEM_CMP_NE, SHMEM_CMP_GT, SHMEM_CMP_GE, SHMEM_CMP_LT, SHMEM_CMP_
 _put_signal = raw.api_PutmemSignal
 _wait = raw.api_SignalWaitUntil
 _FAST_MAX = _hot.FAST_MAX
-_fence_acquire, _fence_release = _hot.fence_acquire, _hot.fence_release
 # SHMEM_CMP_EQ..LE as functions, for the waits that spin here.
 _COMPARE = (operator.eq, operator.ne, operator.gt, operator.ge, operator.lt, operator.le)
 _I32_MIN, _I32_END = -(1 << 31), 1 << 31
@@ -34,7 +33,6 @@ _hp_size = -1
 _hp_own: Any = None
 _hp_owni: Any = None
 _hp_spin = 0
-_hp_fence = True
 _hot.register(globals())
 
 
@@ -68,11 +66,7 @@ def _signal_put_fast(dst: Any, src: Any, elem_size: Any, sig: Any, signal: Any, 
                       and (src.__class__ is int and src >= 0 or src.__class__ is bytes)):
                 return False
             iheap[w >> 2] = signal
-            if _hp_fence:  # else sleepers fence for us (see _hot)
-                _fence_acquire()
-                _fence_release()
-            if _hp_wakes[pe][0]:  # some thread of pe sleeps: wake it, as the runtime does
-                _wake(pe)
+            _stored(pe)
             return True
     return False
 

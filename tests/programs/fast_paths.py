@@ -158,13 +158,13 @@ def signals() -> None:
     if not fast_on():
         errors.append("fast path not set up")
     wakes = []
-    real_wake = _sig._wake
+    real_wake = _rma._wake
 
     def counting_wake(pe: int) -> None:
         wakes.append(pe)
         real_wake(pe)
 
-    _sig._wake = counting_wake
+    _rma._wake = counting_wake
     words = shmem.buffer(sig, 64).cast("i")
     if RANK == 0:
         # Wait in the runtime long enough to be asleep on the futex; PE 1 writes after 1 s.
@@ -207,7 +207,7 @@ def signals() -> None:
     shmem.shmem_barrier_all()
     if RANK == 0 and (words[8] != 200 or words[9] != 99 or bytes(shmem.buffer(block + 16, 8)) != b"lastdata"):
         errors.append(f"ADD total {words[8]}, SET {words[9]}")
-    _sig._wake = real_wake
+    _rma._wake = real_wake
     report({"errors": errors, "bad": bad})
     shmem.shmem_barrier_all()
     shmem.shmem_finialize()
