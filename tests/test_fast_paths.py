@@ -28,6 +28,8 @@ def test_exact_data_edges_and_bad_arguments():
                      "short bytearray", "read-only get", "huge pe"):
             assert bad[case] == INVALID, (case, bad[case])
         assert bad["get pe float"] == "TypeError"
+        for case in ("put from unmapped", "get to unmapped", "put from outside, dst past heap"):
+            assert bad[case] == INVALID, (case, bad[case])  # a fault in the fast entry is an error, never a crash
 
 
 def test_put_with_signal_waits_and_wakes():
@@ -56,6 +58,7 @@ def test_after_finalize_not_inited_views_dropped_and_a_second_job_fast_again():
             for call in ("put after", "get after", "signal after", "wait after", "quiet after"):
                 assert j[call] == NOT_INITED, (job, call, j[call])
             assert j["retired ranges"] == 0, "the fast path's views kept the finalized heaps mapped"
+            assert j["fast entry after"] is False
         assert got["job 0"]["base"] != 0 and got["job 1"]["base"] != 0
         assert got["racing thread"] in ([], [NOT_INITED]), got["racing thread"]
 

@@ -9,6 +9,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/job"
 	"github.com/pyshmem/shmem/gopkg/internal/prof"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
+	"github.com/pyshmem/shmem/native"
 )
 
 // The data-movement calls. dst/src are addresses (the facade turns buffer
@@ -152,7 +153,7 @@ func FastPathInfo() (_ string, err error) {
 		"rank": fp.Rank, "size": fp.Size, "user_size": fp.UserSize, "gates": fp.Gates,
 		"bases": fp.Bases, "wakes": fp.Wakes, "spin": fp.Spin, "quiet": fp.Direct && fp.AllLocal,
 		"asym": signal.AsymmetricFences(),
-		"ok": runtime.GOARCH == "amd64" && fp.Direct && fp.Gates != 0 && profTable.Load() == nil,
+		"ok":   runtime.GOARCH == "amd64" && fp.Direct && fp.Gates != 0 && profTable.Load() == nil,
 	})
 	return string(b), err
 }
@@ -167,4 +168,42 @@ func WakePE(pe int) (_ int, err error) {
 		return 0, err
 	}
 	return 0, j.WakePeer(pe)
+}
+
+// fastCopyMax is the largest copy of the fast entry, which holds the GIL.
+const fastCopyMax = 64 << 10
+
+func init() { native.SetFastCopy(fastCopy) }
+
+// fastCopy is the runtime's side of the facade's fast entry (native/fastcall.c,
+// python/shmem/_hot.py): a short blocking put (op 0) or get (op 1) to a PE
+// whose heap is mapped here, without gopy's glue or a GIL release. It declines
+// (false) whatever it does not do itself, and every failure: the facade's
+// ordinary call then raises the error.
+func fastCopy(op int, dst, src, n int64, pe int) (done bool) {
+	defer func() {
+		if recover() != nil {
+			done = false
+		}
+	}()
+	if n <= 0 || n > fastCopyMax || (op != 0 && op != 1) {
+		return false
+	}
+	j := current.Load()
+	if j == nil || profTable.Load() != nil {
+		return false
+	}
+	return j.CopyInline(op == 0, uintptr(dst), uintptr(src), uintptr(n), pe)
+}
+
+// FastCallDef registers the interpreter's functions with the fast entry and
+// returns the address of its PyMethodDef (see native.FastCallRegister).
+func FastCallDef(longType int64, typeOffset int, asLongLong, boolFromLong, errClear int64) (_ int64, err error) {
+	defer recoverInto(&err)
+	def, err := native.FastCallRegister(uintptr(longType), typeOffset, uintptr(asLongLong), uintptr(boolFromLong),
+		uintptr(errClear))
+	if err != nil {
+		return 0, errcode.New(errcode.InvalidParam, "fast entry: %v", err)
+	}
+	return int64(def), nil
 }

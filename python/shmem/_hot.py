@@ -111,3 +111,38 @@ def setup() -> None:
 
 
 _views.on_finalize(reset)
+
+
+def _declined(op: int, a: int, b: int, n: int, pe: int) -> bool:
+    return False
+
+
+def _make_fast_copy() -> Any:
+    """The runtime's fast entry for short copies (native/fastcall.c): a builtin fast_copy(op, dst, src, n, pe) ->
+    bool that calls the runtime without gopy's glue and without releasing the GIL (the runtime accepts only copies
+    that complete in the caller: MTE, the PE's heap mapped here, at most FAST_MAX bytes). It never raises: False
+    means the facade makes the ordinary call. Built from the interpreter's own functions through ctypes, since the
+    extension is compiled without Python's headers."""
+    try:
+        api = ctypes.pythonapi
+        probe = 1 << 200  # a large int: probing its first words never reads past it
+        offset = next(off for off in range(0, 64, 8)
+                      if ctypes.c_void_p.from_address(id(probe) + off).value == id(int))
+
+        def address(fn: Any) -> int:
+            return int(ctypes.cast(fn, ctypes.c_void_p).value or 0)
+
+        method = raw.api_FastCallDef(id(int), offset, address(api.PyLong_AsLongLong),
+                                     address(api.PyBool_FromLong), address(api.PyErr_Clear))
+        new = api.PyCFunction_NewEx
+        new.restype = ctypes.py_object
+        new.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
+        fast = new(method, None, None)
+        if fast(0, 0, 0, 0, 0) is not False:  # a null copy is always declined
+            return _declined
+        return fast
+    except Exception:  # noqa: BLE001 - no fast entry: every call takes the ordinary path
+        return _declined
+
+
+fast_copy = _make_fast_copy()

@@ -30,6 +30,7 @@ def _wake(pe: int) -> None:
 _FAST_MAX = _hot.FAST_MAX
 _fence_acquire, _fence_release = _hot.fence_acquire, _hot.fence_release
 _unfenced = _hot.unfenced
+_fast_copy = _hot.fast_copy
 
 # The fast path's state (see _hot): written by _hot.setup/reset through this module's globals.
 _hp_peers: dict[int, memoryview] = {}
@@ -129,6 +130,8 @@ def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
                 _stored(pe)
                 return
     if src.__class__ is int:
+        if _fast_copy(0, dst, src, elem_size, pe):  # the runtime's fast entry (see _hot)
+            return
         try:
             _put(dst, src, elem_size, pe)
         except FAILURES as exc:
@@ -172,6 +175,8 @@ def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
                     dst[:] = heap[s:s + elem_size]
                     return
     if dst.__class__ is int:
+        if _fast_copy(1, dst, src, elem_size, pe):  # the runtime's fast entry (see _hot)
+            return
         try:
             _get(dst, src, elem_size, pe)
         except FAILURES as exc:
@@ -256,6 +261,8 @@ def shmem_barrier_all() -> None:
     except FAILURES as exc:
         failure = exc
     else:
+        if not _hp_gates[_hp_me]:  # a job's first barrier sets the fast paths up (see _hot)
+            _hot.setup()
         return
     raise from_runtime(failure) from None  # outside the except block: Ctrl-C's KeyboardInterrupt unchained
 

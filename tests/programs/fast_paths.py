@@ -110,11 +110,28 @@ def data() -> None:
             shmem.shmem_barrier_all()
             shmem.buffer(block, size)[:] = bytes(size)
             shmem.shmem_barrier_all()
-    # A source outside the heap (the runtime's path), in the same loop of calls.
-    outside = ctypes.create_string_buffer(b"outside!", 8)
-    shmem.shmem_putmem(block, ctypes.addressof(outside), 8, RANK)
-    if bytes(shmem.buffer(block, 8)) != b"outside!":
-        errors.append("int source outside the heap: wrong bytes")
+    # A local side outside the heap: the runtime's fast entry (native/fastcall.c), which is really there.
+    if _hot.fast_copy is _hot._declined:
+        errors.append("no fast entry")
+    outside = ctypes.create_string_buffer(2 * LIMIT)
+    addr = ctypes.addressof(outside)
+    for n in (1, 8, 13, 4096, LIMIT, LIMIT + 1):
+        want = pattern(n, 7 * n + RANK)
+        ctypes.memmove(addr, want, n)
+        shmem.shmem_putmem(block, addr, n, RANK)
+        if bytes(shmem.buffer(block, n)) != want:
+            errors.append(f"put from outside the heap {n}: wrong bytes")
+        ctypes.memset(addr, 0, n)
+        shmem.shmem_getmem(addr + 1, block, n, RANK)
+        if ctypes.string_at(addr + 1, n) != want:
+            errors.append(f"get to outside the heap {n}: wrong bytes")
+    if not _hot.fast_copy(0, block, addr, 8, other) or not _hot.fast_copy(1, addr, block, 8, other):
+        errors.append("the fast entry declined a plain 8 B copy")
+    for args in ((0, block, 8, 8, other), (1, 8, block, 8, other), (0, block, addr, LIMIT + 1, other),
+                 (0, block, addr, 8, NPES), (0, block, addr, 8, 1 << 70), (0, block, addr, 8.0, other),
+                 (0, block, addr, True, other), (2, block, addr, 8, other), (0, block, addr, 0, other)):
+        if _hot.fast_copy(*args) is not False:
+            errors.append(f"the fast entry did not decline {args}")
     end = block + size  # the heap's own end is checked by the runtime; the block's end is inside it
     heap_end = _rma._hp_base + _rma._hp_size
     bad = {
@@ -140,6 +157,9 @@ def data() -> None:
         "list src": outcome(shmem.shmem_putmem, block, [1, 2], 8, other),
         "huge pe": outcome(shmem.shmem_putmem, block, mine, 8, 1 << 70),
         "end ok": outcome(shmem.shmem_putmem, end - 8, mine, 8, other),
+        "put from unmapped": outcome(shmem.shmem_putmem, block, 8, 8, other),
+        "get to unmapped": outcome(shmem.shmem_getmem, 8, block, 8, other),
+        "put from outside, dst past heap": outcome(shmem.shmem_putmem, heap_end - 4, addr, 8, other),
     }
     shmem.shmem_fence()
     shmem.shmem_quiet()
@@ -215,6 +235,7 @@ def signals() -> None:
 
 def finalize() -> None:
     results = {}
+    scratch = ctypes.create_string_buffer(8)
     for job in range(2):
         init()
         block = shmem.shmem_malloc(64)
@@ -233,6 +254,7 @@ def finalize() -> None:
             "signal after": outcome(shmem.shmem_putmem_signal, block, b"12345678", 8, block, 1, 0, 0),
             "wait after": outcome(shmem.shmem_signal_wait_until, block, 0, 0),
             "quiet after": outcome(shmem.shmem_quiet),
+            "fast entry after": _hot.fast_copy(0, block, ctypes.addressof(scratch), 8, 0),
             "retired ranges": shmem._core.api.RetiredRanges(),
         }
     # A thread that kept putting while the main thread finalized never crashed: run one through a finalize.
@@ -267,6 +289,7 @@ def dead() -> None:
     assert shmem.shmem_set_timeout(attr, 60) == 0
     assert shmem.shmem_init(RANK, NPES, mem) == 0
     block = shmem.shmem_malloc(128)
+    scratch = ctypes.create_string_buffer(8)
     shmem.shmem_barrier_all()
     shmem.shmem_putmem(block, block + 64, 8, RANK)
     on = fast_on()
@@ -286,6 +309,8 @@ def dead() -> None:
         "put nbi": outcome(shmem.shmem_putmem_nbi, block, b"12345678", 8, 1),
         "get int": outcome(shmem.shmem_getmem, block + 64, block, 8, 1),
         "get bytearray": outcome(shmem.shmem_getmem, bytearray(8), block, 8, 1),
+        "put from outside": outcome(shmem.shmem_putmem, block, ctypes.addressof(scratch), 8, 1),
+        "get to outside": outcome(shmem.shmem_getmem, ctypes.addressof(scratch), block, 8, 1),
         "get nbi": outcome(shmem.shmem_getmem_nbi, block + 64, block, 8, 1),
         "signal with data": outcome(shmem.shmem_putmem_signal, block, b"12345678", 8, block + 96, 1, 0, 1),
         "signal alone": outcome(shmem.shmem_putmem_signal, block, b"", 0, block + 96, 1, 0, 1),

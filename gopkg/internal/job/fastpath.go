@@ -56,3 +56,19 @@ func (j *Job) WakePeer(pe int) error {
 	signal.WakeStores(j.wakeBlock(pe))
 	return nil
 }
+
+// CopyInline does a blocking put (or get) for the facade's fast entry when it
+// completes in the calling thread without waiting for anything: the engine
+// copies in the caller (MTE) and pe's heap is mapped here. done is false when
+// it declines or the copy failed; the facade then makes the ordinary call,
+// which reports the error.
+func (j *Job) CopyInline(put bool, dst, src, n uintptr, pe int) (done bool) {
+	if j.opts.Engine == EngineSDMA || j.opts.Engine == EngineUDMA || pe < 0 || pe >= len(j.userBases) ||
+		j.userBases[pe] == 0 {
+		return false
+	}
+	if put {
+		return j.Put(dst, src, n, pe, false) == nil
+	}
+	return j.Get(dst, src, n, pe, false) == nil
+}
