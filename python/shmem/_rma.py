@@ -107,28 +107,6 @@ def _move(fn: Any, dst: Any, src: Any, elem_size: int, pe: int, local_is_dst: bo
 
 def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
     """Copies elem_size bytes from local src to symmetric address dst on PE pe; done when it returns."""
-    # The fast path (see _hot), inline since a function call costs ~50 ns; ordered so that a source outside the
-    # heaps (which goes to the runtime) is told apart after a few operations.
-    if elem_size.__class__ is int and 0 < elem_size <= _FAST_MAX:
-        if src.__class__ is int:
-            s = src - _hp_base
-            if 0 <= s <= _hp_size - elem_size and dst.__class__ is int and pe.__class__ is int:
-                heap = _hp_peers.get(pe)
-                d = dst - _hp_base
-                if heap is not None and 0 <= d <= _hp_size - elem_size and _hp_gates[pe]:
-                    if elem_size == 8 and not (d | s) & 7:  # one item: no slice objects
-                        _hp_qpeers[pe][d >> 3] = _hp_ownq[s >> 3]
-                    else:
-                        heap[d:d + elem_size] = _hp_own[s:s + elem_size]
-                    _stored(pe)
-                    return
-        elif src.__class__ is bytes and len(src) == elem_size and dst.__class__ is int and pe.__class__ is int:
-            heap = _hp_peers.get(pe)
-            d = dst - _hp_base
-            if heap is not None and 0 <= d <= _hp_size - elem_size and _hp_gates[pe]:
-                heap[d:d + elem_size] = src
-                _stored(pe)
-                return
     if src.__class__ is int:
         if _fast_copy(0, dst, src, elem_size, pe):  # the runtime's fast entry (see _hot)
             return
@@ -136,7 +114,7 @@ def shmem_putmem(dst: int, src: Any, elem_size: int, pe: int) -> None:
             _put(dst, src, elem_size, pe)
         except FAILURES as exc:
             raise from_runtime(exc) from None
-    else:
+    elif not _put_fast(dst, src, elem_size, pe):
         _move(_put, dst, src, elem_size, pe, False)
     if not _hp_gates[_hp_me]:
         _hot.setup()
@@ -156,24 +134,6 @@ def _stored(pe: int) -> None:
 
 def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
     """Copies elem_size bytes from symmetric address src on PE pe to local dst; done when it returns."""
-    if elem_size.__class__ is int and 0 < elem_size <= _FAST_MAX and src.__class__ is int:
-        s = src - _hp_base  # the fast path (see _hot), inline
-        if 0 <= s <= _hp_size - elem_size and pe.__class__ is int:
-            if dst.__class__ is int:
-                d = dst - _hp_base
-                if 0 <= d <= _hp_size - elem_size:
-                    heap = _hp_peers.get(pe)
-                    if heap is not None and _hp_gates[pe]:
-                        if elem_size == 8 and not (d | s) & 7:
-                            _hp_ownq[d >> 3] = _hp_qpeers[pe][s >> 3]
-                        else:
-                            _hp_own[d:d + elem_size] = heap[s:s + elem_size]
-                        return
-            elif dst.__class__ is bytearray and len(dst) == elem_size:
-                heap = _hp_peers.get(pe)
-                if heap is not None and _hp_gates[pe]:
-                    dst[:] = heap[s:s + elem_size]
-                    return
     if dst.__class__ is int:
         if _fast_copy(1, dst, src, elem_size, pe):  # the runtime's fast entry (see _hot)
             return
@@ -181,7 +141,7 @@ def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
             _get(dst, src, elem_size, pe)
         except FAILURES as exc:
             raise from_runtime(exc) from None
-    else:
+    elif not _get_fast(dst, src, elem_size, pe):
         _move(_get, dst, src, elem_size, pe, True)
     if not _hp_gates[_hp_me]:
         _hot.setup()
@@ -189,8 +149,8 @@ def shmem_getmem(dst: Any, src: int, elem_size: int, pe: int) -> None:
 
 def shmem_putmem_nbi(dst: int, src: Any, elem_size: int, pe: int) -> None:
     """Starts a put; src must stay untouched until shmem_quiet() or a barrier."""
-    if _put_fast(dst, src, elem_size, pe):  # done at once, as the runtime's MTE engine does
-        return
+    if src.__class__ is int and _fast_copy(0, dst, src, elem_size, pe) or _put_fast(dst, src, elem_size, pe):
+        return  # done at once, as the runtime's MTE engine does
     if src.__class__ is int:
         try:
             _put_nbi(dst, src, elem_size, pe)
@@ -202,8 +162,8 @@ def shmem_putmem_nbi(dst: int, src: Any, elem_size: int, pe: int) -> None:
 
 def shmem_getmem_nbi(dst: Any, src: int, elem_size: int, pe: int) -> None:
     """Starts a get; dst holds the data after shmem_quiet() or a barrier."""
-    if _get_fast(dst, src, elem_size, pe):
-        return
+    if dst.__class__ is int and _fast_copy(1, dst, src, elem_size, pe) or _get_fast(dst, src, elem_size, pe):
+        return  # done at once, as the runtime's MTE engine does
     if dst.__class__ is int:
         try:
             _get_nbi(dst, src, elem_size, pe)
