@@ -32,11 +32,16 @@ func SetFastCopy(f FastCopyFunc) {
 
 //export shmemGoFastCopy
 func shmemGoFastCopy(op, dst, src, n, pe C.longlong) C.int {
+	return C.int(fastCopyEntry(int64(op), int64(dst), int64(src), int64(n), int64(pe)))
+}
+
+// fastCopyEntry is shmemGoFastCopy in Go terms: 0 done, 1 declined.
+func fastCopyEntry(op, dst, src, n, pe int64) int {
 	f := fastCopy.Load()
-	if f == nil || int64(pe) != int64(int(pe)) {
+	if f == nil || pe != int64(int(pe)) || op != int64(int(op)) {
 		return 1
 	}
-	if (*f)(int(op), int64(dst), int64(src), int64(n), int(pe)) {
+	if (*f)(int(op), dst, src, n, int(pe)) {
 		return 0
 	}
 	return 1
