@@ -16,6 +16,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -219,7 +220,8 @@ def launch(kind: str, path: str, what: str, npes: int) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd="/tmp")
     wall = time.perf_counter() - t0
-    results = [json.loads(line[7:]) for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    # Several PEs print at once: lines may be interleaved, so the results are picked out of the whole output.
+    results = [json.loads(m.group(1)) for m in re.finditer(r"RESULT (\{[^{}]*\})", proc.stdout)]
     if proc.returncode != 0 or not results:
         raise SystemExit(f"{kind} {path} {what} failed ({proc.returncode}):\n"
                          f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -251,7 +253,8 @@ def main() -> None:
                     samples.setdefault((name, label), []).append(value)
         for (name, key), values in samples.items():
             table.setdefault(key, {})[name] = statistics.median(values)
-        print(f"# {block} done", file=sys.stderr, flush=True)
+        print(f"# {block} done: " + json.dumps({f"{n} {k}": v for (n, k), v in samples.items()}), file=sys.stderr,
+              flush=True)
     names = [r[0] for r in runs]
     print("| measure | " + " | ".join(names) + " | " + " | ".join(f"{n} / mpi4py" for n in names[1:]) + " |")
     print("|---|" + "---:|" * (2 * len(names) - 1))

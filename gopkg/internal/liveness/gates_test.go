@@ -11,7 +11,8 @@ import (
 
 // gateWords reads the gates as the facade does: through their address.
 func gateWords(s *Set, n int) []uint32 {
-	words := unsafe.Slice((*uint32)(unsafe.Pointer(s.GateAddr())), n)
+	addr := s.GateAddr()
+	words := unsafe.Slice(*(**uint32)(unsafe.Pointer(&addr)), n) // memory outside Go's heap, never freed
 	out := make([]uint32, n)
 	for i := range words {
 		out[i] = atomic.LoadUint32(&words[i])

@@ -41,7 +41,7 @@ func TestSleeperIsWokenByAWriterWithoutAFence(t *testing.T) {
 	for atomic.LoadUint32(sleepers(wb)) == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	*(*int32)(unsafe.Pointer(word)) = 1 //nolint:gosec // the facade's plain store, on purpose not atomic
+	*(*int32)(unsafe.Pointer(ptrU32(word))) = 1 // the facade's plain store, on purpose not atomic
 	if atomic.LoadUint32(sleepers(wb)) != 0 {
 		wakeAll(wb)
 	}
