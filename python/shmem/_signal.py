@@ -144,15 +144,27 @@ def wait_fast(sig: Any, cmp: Any, value: Any) -> int | None:
     """The fast path of a signal wait (see _hot): the word is in this PE's own heap, so it is read here, a few
     hundred times when every PE has a CPU of its own, before the runtime's wait (which spins, yields, then sleeps);
     None: not satisfied yet, or not a case for it."""
+    global _spin_credit
     if sig.__class__ is int and cmp.__class__ is int and value.__class__ is int and 0 <= cmp <= 5:
         w = sig - _hp_base
         if 0 <= w <= _hp_size - 4 and not w & 3 and _I32_MIN <= value < _I32_END and _hp_gates[_hp_me]:
             words, i, holds = _hp_owni, w >> 2, _COMPARE[cmp]
-            for _ in range(_hp_spin + 1):
-                got = words[i]
-                if holds(got, value):
-                    return got
+            got = words[i]
+            if holds(got, value):
+                return got
+            if _hp_spin:
+                # Spin as long as spinning paid lately: the credit doubles when the store came while spinning and
+                # halves when it did not (a machine busier than its PEs: the writer waits for this CPU).
+                for _ in range(_spin_credit):
+                    got = words[i]
+                    if holds(got, value):
+                        _spin_credit = min(2 * _spin_credit + 1, _hp_spin)
+                        return got
+                _spin_credit = _spin_credit // 2
     return None
+
+
+_spin_credit = _hot.SPIN  # see wait_fast
 
 
 def _wait_runtime(sig: int, cmp: int, value: int) -> int:

@@ -10,7 +10,9 @@ import (
 // the runtime (see python/shmem/_hot.py and docs/benchmarks.md).
 type FastPath struct {
 	Rank, Size int
-	// UserSize is the size of every PE's user heap.
+	// UserSize is the size of the DEVICE_SIDE heap, at offset 0 of every PE's
+	// user area: the range the facade may copy in by itself (the HOST_SIDE
+	// heap lies beyond a gap that is no symmetric memory).
 	UserSize uintptr
 	// Gates is the address of one uint32 per PE (liveness.Set.GateAddr):
 	// 1 while the facade may touch that PE's heap itself.
@@ -40,7 +42,7 @@ func (j *Job) FastPath() FastPath {
 			local++
 		}
 	}
-	return FastPath{Rank: j.opts.Rank, Size: j.opts.Size, UserSize: j.seg.UserSize(), Gates: j.live.GateAddr(),
+	return FastPath{Rank: j.opts.Rank, Size: j.opts.Size, UserSize: j.regions.DeviceSize, Gates: j.live.GateAddr(),
 		Bases: append([]uintptr(nil), j.userBases...), Wakes: wakes,
 		Direct: j.opts.Engine != EngineSDMA && j.opts.Engine != EngineUDMA, AllLocal: j.allLocal,
 		Spin: signal.SpinsFor(local)}

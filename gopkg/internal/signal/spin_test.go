@@ -35,8 +35,12 @@ func waitCountingSleepers(t *testing.T, calls int) uint32 {
 }
 
 func TestSpinPhaseCatchesAWriteBeforeSleeping(t *testing.T) {
-	prevSpin, prevBudget, prevYield := spinTime.Load(), spinBudget, yieldBudget
-	t.Cleanup(func() { spinTime.Store(prevSpin); spinBudget, yieldBudget = prevBudget, prevYield })
+	prevSpin, prevCredit, prevBudget, prevYield := spinTime.Load(), spinCredit.Load(), spinBudget, yieldBudget
+	t.Cleanup(func() {
+		spinTime.Store(prevSpin)
+		spinCredit.Store(prevCredit)
+		spinBudget, yieldBudget = prevBudget, prevYield
+	})
 	spinBudget, yieldBudget = 0, 0
 
 	SetSpin(false)
@@ -45,13 +49,32 @@ func TestSpinPhaseCatchesAWriteBeforeSleeping(t *testing.T) {
 	SetSpin(true)
 	assert.Equal(t, int64(spinLong), spinTime.Load())
 	spinTime.Store(int64(time.Hour)) // no time bound in this test: a loaded machine must not make it sleep
+	spinCredit.Store(int64(time.Hour))
 	assert.Zero(t, waitCountingSleepers(t, 1000), "the spin phase caught the condition: the waiter never slept")
 }
 
+func TestSpinCreditHalvesOnMissesAndGrowsOnCatches(t *testing.T) {
+	prevSpin, prevCredit := spinTime.Load(), spinCredit.Load()
+	t.Cleanup(func() { spinTime.Store(prevSpin); spinCredit.Store(prevCredit) })
+	SetSpin(true)
+	spun(false)
+	spun(false)
+	assert.Equal(t, int64(spinLong)/4, spinCredit.Load(), "two misses: a quarter of the spin")
+	for range 20 {
+		spun(false)
+	}
+	assert.Equal(t, spinFloor, spinCredit.Load(), "many misses: the floor")
+	for range 20 {
+		spun(true)
+	}
+	assert.Equal(t, int64(spinLong), spinCredit.Load(), "catches earn the whole spin back")
+}
+
 func TestSpinPhaseKeepsTheTimeout(t *testing.T) {
-	prevSpin := spinTime.Load()
-	t.Cleanup(func() { spinTime.Store(prevSpin) })
+	prevSpin, prevCredit := spinTime.Load(), spinCredit.Load()
+	t.Cleanup(func() { spinTime.Store(prevSpin); spinCredit.Store(prevCredit) })
 	spinTime.Store(int64(time.Hour))
+	spinCredit.Store(int64(time.Hour))
 	r := newRegion(t)
 	err := Wait(wakeBlock(r), func() bool { return false }, 20*time.Millisecond, nil)
 	require.Error(t, err, "a wait that never holds ends at its timeout, not after the spin")

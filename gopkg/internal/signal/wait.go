@@ -65,19 +65,23 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 			return nil
 		}
 	}
-	if spin := time.Duration(spinTime.Load()); spin > 0 {
+	if spin := time.Duration(spinCredit.Load()); spin > 0 && spinTime.Load() > 0 {
 		if timeout > 0 {
 			spin = min(spin, timeout)
 		}
 		for i := 1; ; i++ {
 			cpuRelax()
 			if check() {
+				spun(true)
 				return nil
 			}
 			if i%64 == 0 && time.Since(start) > spin {
+				spun(false)
 				break
 			}
 		}
+	} else if spinTime.Load() > 0 {
+		spun(false) // no credit: earn it back slowly
 	}
 	// A yield that takes long means other threads want this CPU: stop being
 	// runnable and sleep, also so that a short timeout is kept.
