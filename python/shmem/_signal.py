@@ -160,7 +160,7 @@ def wait_fast(sig: Any, cmp: Any, value: Any) -> int | None:
                     if holds(got, value):
                         _spin_credit = min(2 * _spin_credit + 1, _hp_spin)
                         return got
-                _spin_credit = _spin_credit // 2
+                _spin_credit = max(_spin_credit // 2, 8)  # a few reads: a quiet machine earns it back
     return None
 
 
