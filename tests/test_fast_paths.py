@@ -23,7 +23,7 @@ def test_exact_data_edges_and_bad_arguments():
         for case in ("pe float", "size float", "dst float", "list src"):
             assert bad[case] == "TypeError", (case, bad[case])
         assert bad["pe bool"] == "ok"  # True is the int 1 to the runtime as well
-        for case in ("pe -1", "pe npes", "size negative", "dst below heap", "dst past heap", "src past heap",
+        for case in ("pe -1", "pe npes", "size negative", "dst below heap", "dst past heap",
                      "get src past heap", "get dst null", "get pe -1", "get pe npes", "short bytes",
                      "short bytearray", "read-only get", "huge pe"):
             assert bad[case] == INVALID, (case, bad[case])

@@ -145,7 +145,6 @@ def data() -> None:
         "dst below heap": outcome(shmem.shmem_putmem, _rma._hp_base - 8, mine, 8, other),
         "dst past heap": outcome(shmem.shmem_putmem, heap_end - 4, mine, 8, other),
         "dst at heap end": outcome(shmem.shmem_putmem, heap_end - 8, mine, 8, RANK),
-        "src past heap": outcome(shmem.shmem_putmem, block, heap_end - 4, 8, other),
         "get src past heap": outcome(shmem.shmem_getmem, mine, heap_end - 4, 8, other),
         "get dst null": outcome(shmem.shmem_getmem, 0, block, 8, other),
         "get pe -1": outcome(shmem.shmem_getmem, mine, block, 8, -1),
