@@ -33,9 +33,12 @@ from ._errors import FAILURES
 
 # The largest transfer copied here, with the GIL held; larger ones release the GIL in the runtime.
 FAST_MAX = 64 << 10
-# Iterations of a signal wait's spin in Python (~50 ns each) before it waits in the runtime, when every PE of the
-# host has a CPU of its own; else 0 (the runtime yields and sleeps).
-SPIN = 400
+# The most reads of a signal word a wait makes in Python (~50 ns each, on credit: see _signal.wait_fast) before it
+# waits in the runtime, when every PE of the host has a CPU of its own. 0: one read, then the runtime (which spins
+# on credit, yields, then sleeps). Measured on a machine loaded far beyond its 2 cores, spinning here made the
+# signal ping-pong 2.4x slower (the writer was waiting for the spinner's CPU), so it is off until measured on a
+# quiet machine.
+SPIN = 0
 
 _ZERO = memoryview(bytearray(4)).cast("I")  # the gate of a job that is not set up: shut
 
