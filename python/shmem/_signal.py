@@ -149,7 +149,7 @@ def wait_fast(sig: Any, cmp: Any, value: Any) -> int | None:
         w = sig - _hp_base
         if 0 <= w <= _hp_size - 4 and not w & 3 and _I32_MIN <= value < _I32_END and _hp_gates[_hp_me]:
             words, i, holds = _hp_owni, w >> 2, _COMPARE[cmp]
-            got = words[i]
+            got: int = words[i]
             if holds(got, value):
                 return got
             if _hp_spin:
