@@ -121,6 +121,7 @@ def _start(mype: int | InitAttr | None, npes: int | None, mem_size: int | None) 
     _pass_environment()
     call(api.InitInstance, instance_id, mype, npes, mem_size, ip_port, int(engine), int(opt.shm_init_timeout),
          int(opt.shm_create_timeout), int(opt.control_operation_timeout))
+    _views.switched()  # the new instance is current
     _buffers.current_instance = instance_id
     _register_exit_finalize()
 

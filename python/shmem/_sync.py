@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ._core import raw
 from ._errors import FAILURES, call, from_runtime
-from ._rma import completing
+from ._rma import completing, shmem_barrier_all
+from ._signal import wait_fast
 from ._teams import SHMEM_TEAM_WORLD
 
 _signal_wait = raw.api_SignalWaitUntil
@@ -21,7 +22,7 @@ def aclshmem_barrier(team: int = SHMEM_TEAM_WORLD) -> None:
 
 def aclshmem_barrier_all() -> None:
     """aclshmem_barrier over every PE."""
-    completing(raw.api_BarrierAll)
+    shmem_barrier_all()
 
 
 def aclshmem_sync(team: int = SHMEM_TEAM_WORLD) -> None:
@@ -37,6 +38,9 @@ def aclshmem_sync_all() -> None:
 def aclshmem_signal_wait_until(sig_addr: int, cmp: int, cmp_val: int) -> int:
     """Waits until this PE's 32-bit signal word at sig_addr satisfies `word <cmp> cmp_val` and returns it (Ascend's
     binding returns None; the value is returned here as shmem_signal_wait_until does)."""
+    got = wait_fast(sig_addr, cmp, cmp_val)
+    if got is not None:
+        return got
     while True:
         try:
             return _signal_wait(sig_addr, cmp, cmp_val)

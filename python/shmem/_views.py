@@ -88,6 +88,36 @@ def view(ptr: int, nbytes: int, revocable: bool) -> memoryview:
         return mv
 
 
+def mapped(ptr: int, nbytes: int) -> memoryview:
+    """A byte memoryview of [ptr, ptr+nbytes) that the runtime says is mapped (no check here), tagged like view's.
+    Call with _lock held (see held)."""
+    root = (ctypes.c_char * nbytes).from_address(ptr)
+    ref = weakref.ref(root, _forget_root)
+    _roots[id(ref)] = (_finalized, ref)
+    return memoryview(root).cast("B")
+
+
+def held() -> threading.Lock:
+    """The lock under which views are made (a context manager): no finalize runs meanwhile."""
+    return _lock
+
+
+# Called at finalize, with _lock held, before the retired ranges may be released: the fast path drops its views.
+_finalize_hooks: list[Any] = []
+
+
+def on_finalize(hook: Any) -> None:
+    _finalize_hooks.append(hook)
+
+
+def switched() -> None:
+    """After the current instance changed: the fast path drops its views of the previous instance's heaps (they
+    are still there, but a transfer now means the new instance's PEs and heaps)."""
+    with _lock:
+        for hook in _finalize_hooks:
+            hook()
+
+
 def finalize(fn: Any, instance_id: int | None = None) -> Any:
     """Runs the runtime's finalize (fn), then revokes the views of the heaps it retired (those of instance_id when
     given: the other instances' heaps are still there)."""
@@ -96,6 +126,8 @@ def finalize(fn: Any, instance_id: int | None = None) -> Any:
         try:
             return call(fn)
         finally:
+            for hook in _finalize_hooks:
+                hook()
             _finalized += 1
             _retired = True
             keys = [k for k in list(_handed) if instance_id is None or _handed_instance.get(k) == instance_id]

@@ -14,6 +14,7 @@ import (
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 	"github.com/pyshmem/shmem/gopkg/internal/liveness"
 	"github.com/pyshmem/shmem/gopkg/internal/netengine"
+	"github.com/pyshmem/shmem/gopkg/internal/signal"
 	"github.com/pyshmem/shmem/gopkg/internal/symalloc"
 	"github.com/pyshmem/shmem/gopkg/internal/teamsync"
 	"github.com/pyshmem/shmem/gopkg/internal/transport"
@@ -160,6 +161,7 @@ func Start(opts Options, created func(), onGlobalExit func(status int)) (_ *Job,
 		return nil, err
 	}
 	j.teams = j.newTeams()
+	signal.SetSpin(j.FastPath().Spin)
 	j.info.Steps, j.info.InitMillis = tr.steps, tr.total()
 	tr.logf(LogInfo, "%s", j.info.Summary())
 	return j, nil
@@ -291,6 +293,7 @@ func remotePEs(remote []bool) []int {
 // them, which must not crash once the job is gone.
 func (j *Job) teardown(retire bool) {
 	j.closeOnce.Do(func() {
+		j.live.Close() // first: the facade's own copies stop before any heap goes
 		if j.rma != nil {
 			_ = j.rma.Close()
 		}

@@ -13,11 +13,12 @@ type Set struct {
 	dead  []atomic.Bool
 	errs  []error      // errs[pe]: the error every call to a dead pe returns
 	first atomic.Int64 // the first PE marked dead, -1 while none is
+	gates gates        // see gates.go
 }
 
 // New returns a Set for a job of n PEs, all alive.
 func New(n int) *Set {
-	s := &Set{dead: make([]atomic.Bool, n), errs: make([]error, n)}
+	s := &Set{dead: make([]atomic.Bool, n), errs: make([]error, n), gates: newGates(n)}
 	s.first.Store(-1)
 	for pe := range s.errs {
 		// Built up front: a dead PE is hit in a loop by code that retries,
@@ -32,6 +33,10 @@ func New(n int) *Set {
 func (s *Set) MarkDead(pe int) bool {
 	if s == nil || uint(pe) >= uint(len(s.dead)) {
 		return false
+	}
+	if pe < len(s.gates.words) {
+		// Shut first: the facade's own copies stop before anyone is told.
+		s.gates.words[pe].Store(0)
 	}
 	if !s.dead[pe].CompareAndSwap(false, true) {
 		return false

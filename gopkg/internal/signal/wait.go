@@ -65,6 +65,24 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 			return nil
 		}
 	}
+	if spin := time.Duration(spinCredit.Load()); spin > 0 && spinTime.Load() > 0 {
+		if timeout > 0 {
+			spin = min(spin, timeout)
+		}
+		for i := 1; ; i++ {
+			cpuRelax()
+			if check() {
+				spun(true)
+				return nil
+			}
+			if i%64 == 0 && time.Since(start) > spin {
+				spun(false)
+				break
+			}
+		}
+	} else if spinTime.Load() > 0 {
+		spun(false) // no credit: earn it back slowly
+	}
 	// A yield that takes long means other threads want this CPU: stop being
 	// runnable and sleep, also so that a short timeout is kept.
 	for i := 0; i < yieldBudget; i++ {
@@ -80,6 +98,7 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 	count, gen := sleepers(waiters), generation(waiters)
 	atomic.AddUint32(count, 1) // A1
 	defer atomic.AddUint32(count, ^uint32(0))
+	sleeperFence() // for writers that skip B1's fence (membarrier_linux.go)
 	for {
 		g := atomic.LoadUint32(gen) // A2a, before the variables
 		if check() {                // A2b

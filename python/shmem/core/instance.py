@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import _buffers
+from .. import _buffers, _views
 from .._core import api
 from .._errors import FAILURES, from_runtime
 from ._types import InstanceContext
@@ -23,6 +23,7 @@ def _switch(instance_id: int) -> int:
             api.SetInstance(instance_id)
         except FAILURES as exc:
             return from_runtime(exc).code
+        _views.switched()
         _buffers.current_instance = instance_id
         return 0
 
