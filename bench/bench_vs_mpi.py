@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -126,10 +127,8 @@ def mpi_worker(task: str) -> dict:
 
 
 def _results(outputs: list) -> list:
-    found = []
-    for out in outputs:
-        found += [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")]
-    return found
+    # Results are flat JSON objects; mpirun may glue the lines of several ranks together.
+    return [json.loads(m) for out in outputs for m in re.findall(r"RESULT (\{[^{}]*\})", out)]
 
 
 def _finish(procs: list, timeout: float) -> list:
