@@ -67,14 +67,17 @@ def shmem_worker(task: str) -> dict:
         return {"seconds": time.perf_counter() - t0}
     import shmem
     from shmem import _collective as coll
+    from shmem._core import raw
 
     shmem.init(mem_size=16 << 20)
     try:
         npes = shmem.pe_count()
-        if task == "barrier":
+        if task in ("barrier", "rawbarrier"):
+            # rawbarrier: the extension's call alone, without the Python facade around it (what bounds the facade).
+            fn = shmem.shmem_barrier_all if task == "barrier" else raw.api_BarrierAll
             for _ in range(500):
-                shmem.shmem_barrier_all()
-            return {"seconds": _timed(shmem.shmem_barrier_all, _barrier_calls(npes))}
+                fn()
+            return {"seconds": _timed(fn, _barrier_calls(npes))}
         n = REDUCE_BYTES // 4
         src, dst = shmem.array(n, "float32"), shmem.array(n, "float32")
         src[:] = np.arange(n, dtype=np.float32) * (shmem.my_pe() + 1)
@@ -107,7 +110,7 @@ def mpi_worker(task: str) -> dict:
     try:
         comm = MPI.COMM_WORLD
         npes = comm.Get_size()
-        if task == "barrier":
+        if task in ("barrier", "rawbarrier"):
             for _ in range(500):
                 comm.Barrier()
             return {"seconds": _timed(comm.Barrier, _barrier_calls(npes))}
@@ -183,6 +186,8 @@ def _rows(selected: list) -> list:
     rows = []
     if "barrier" in selected:
         rows += [(f"barrier_all, {n} PEs", n, "barrier") for n in BARRIER_PES]
+    if "rawbarrier" in selected:
+        rows += [(f"barrier_all without the facade, {n} PEs", n, "rawbarrier") for n in BARRIER_PES]
     if "allreduce" in selected:
         rows.append((f"all-reduce {REDUCE_BYTES >> 20} MiB float32, {REDUCE_PES} PEs", REDUCE_PES, "allreduce"))
     if "init" in selected:
@@ -215,7 +220,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worker", nargs=2, metavar=("LIB", "TASK"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=5, help="jobs of each kind per row (default 5)")
-    parser.add_argument("--rows", default="barrier,allreduce,init", help="barrier, allreduce, init (comma-separated)")
+    parser.add_argument("--rows", default="barrier,allreduce,init",
+                        help="barrier, allreduce, init, rawbarrier (the extension's barrier call without the Python "
+                             "facade, beside mpi4py's Barrier); comma-separated")
     parser.add_argument("--mpirun-args", default="", help="extra mpirun arguments, one string")
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR",
                         help="a shmem build to measure, found in DIR (repeatable; the target is judged on the last)")
