@@ -23,7 +23,9 @@ import (
 //     and barrier costs far more than the yields: 4 PEs passed a barrier
 //     in 5.5 us yielding and 19-21 us sleeping at once, 8 PEs in 13-14 us
 //     against 34-80 us; spinning even 2 us before yielding made it 1.3-1.6x
-//     slower.
+//     slower. From Python (barrier_all's extension call, 4 and 8 PEs):
+//     sleeping at once was 3x slower than yielding, spinning 20 us first
+//     2.5-3x; the yield bound (20 us to 10 ms) changed nothing measurable.
 //
 // Yielding is bounded all the same: a PE that waits long (another one
 // computes) sleeps and uses no CPU at all, at the price of one wake.
@@ -38,9 +40,9 @@ var cpus = runtime.NumCPU()
 // The policies; variables so that tests can drive every wait into a given
 // phase.
 var (
-	// aloneSpin covers the arrival skew of PEs that each have a core
-	// (a Python call or two, and a preemption by an unrelated process); the
-	// yields after it let a PE of this barrier that shares a core run.
+	// alone's spin covers the arrival skew of PEs that each have a core
+	// (a Python call or two); the yields after it let a PE of this barrier
+	// that shares a core with an unrelated process run.
 	alone = policy{spin: 20 * time.Microsecond, yield: 200 * time.Microsecond}
 	// crowded yields at once; a millisecond of yields is a few hundred
 	// hand-overs, past which the wait is not a scheduling hiccup.
