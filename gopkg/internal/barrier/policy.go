@@ -25,7 +25,8 @@ import (
 //     against 34-80 us; spinning even 2 us before yielding made it 1.3-1.6x
 //     slower. From Python (barrier_all's extension call, 4 and 8 PEs):
 //     sleeping at once was 3x slower than yielding, spinning 20 us first
-//     2.5-3x; the yield bound (20 us to 10 ms) changed nothing measurable.
+//     2.5-3x; a yield bound from 200 us to 10 ms changed nothing measurable
+//     (20 us: 8 PEs 1.7x slower, the early arrivers then sleep).
 //
 // Yielding is bounded all the same: a PE that waits long (another one
 // computes) sleeps and uses no CPU at all, at the price of one wake.
