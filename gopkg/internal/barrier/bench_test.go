@@ -15,12 +15,12 @@ import (
 // 0 prints the mean time per barrier in nanoseconds.
 func playBench(r *shmtest.Region, args []int) error {
 	me, n, rounds := args[0], args[1], args[2]
-	if err := Wait(blockOf(r), n, wakeOf(r), childTimeout, nil); err != nil {
+	if err := Wait(blockOf(r), n, childTimeout, nil); err != nil {
 		return err
 	}
 	start := time.Now()
 	for i := 0; i < rounds; i++ {
-		if err := Wait(blockOf(r), n, wakeOf(r), childTimeout, nil); err != nil {
+		if err := Wait(blockOf(r), n, childTimeout, nil); err != nil {
 			return err
 		}
 	}

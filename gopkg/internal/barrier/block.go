@@ -15,12 +15,18 @@ import (
 //	offset 0, 8 bytes: state, a native-endian uint64
 //	                     bits  0..31  arrivals in the current episode
 //	                     bits 32..63  generation: episodes completed (wraps)
-//	offset 8..63:      unused, zero
+//	offset 8, 4 bytes: sleepers, a native-endian uint32: participants
+//	                   asleep (or about to sleep) in the kernel
+//	offset 12..63:     unused, zero
 //
 // Arrival, release and withdrawal are each one atomic operation on state,
 // which is why both halves share a word. Sleepers futex-wait on the
-// generation half (a 32-bit word at genOffset).
+// generation half (a 32-bit word at genOffset), the word the release
+// changes, and count themselves in sleepers so that a release nobody sleeps
+// through makes no system call.
 const BlockSize = 64
+
+const sleepersOffset = 8
 
 const (
 	arrivalOne    = uint64(1)
@@ -37,7 +43,17 @@ var genOffset = func() uintptr {
 	return 4
 }()
 
+// The block is in a shared mapping outside the Go heap, so turning its
+// address into pointers is safe for the garbage collector.
+
 func statePtr(block uintptr) *uint64 { return *(**uint64)(unsafe.Pointer(&block)) }
+
+func word32(addr uintptr) *uint32 { return *(**uint32)(unsafe.Pointer(&addr)) }
+
+// generationWord is the generation half of state, the futex word.
+func generationWord(block uintptr) *uint32 { return word32(block + genOffset) }
+
+func sleepersWord(block uintptr) *uint32 { return word32(block + sleepersOffset) }
 
 func split(state uint64) (arrivals, generation uint32) {
 	return uint32(state), uint32(state >> 32)

@@ -1,6 +1,7 @@
 package barrier
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,10 @@ const (
 func blockOf(r *shmtest.Region) uintptr { return r.Addr() + blockAt }
 
 func wakeOf(r *shmtest.Region) uintptr { return r.Addr() + wakeAt }
+
+// sleepersOf is how many participants sleep in the kernel on the region's
+// barrier.
+func sleepersOf(r *shmtest.Region) uint32 { return atomic.LoadUint32(sleepersWord(blockOf(r))) }
 
 func roundOf(r *shmtest.Region, i int) uintptr { return r.Addr() + roundsAt + uintptr(i)*4 }
 

@@ -1,60 +1,66 @@
 package barrier
 
 import (
+	"errors"
 	"math"
 	"sync/atomic"
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
-	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
 // Wait blocks until all n participants have called Wait on the barrier
-// block at block (this process's address of it). waiters is the wake block
-// (see signal.WakeBlockSize) of the segment holding the barrier block.
-// timeout 0 waits forever; otherwise, when the others do not all arrive in
-// time (one died, say), Wait takes its own arrival back and returns an error
-// with code TimeoutError, leaving the block usable. mark (nil: not
-// interruptible) ends the wait on Ctrl-C the same way, with an Interrupted
-// error: the arrival is taken back, so the barrier can be called again.
-func Wait(block uintptr, n int, waiters uintptr, timeout time.Duration, mark *interrupt.Mark) error {
+// block at block (this process's address of it). timeout 0 waits forever;
+// otherwise, when the others do not all arrive in time (one died, say), Wait
+// takes its own arrival back and returns an error with code TimeoutError,
+// leaving the block usable. mark (nil: not interruptible) ends the wait on
+// Ctrl-C the same way, with an Interrupted error: the arrival is taken back,
+// so the barrier can be called again. How a participant waits depends on
+// whether the n participants outnumber this machine's CPUs (policy.go).
+func Wait(block uintptr, n int, timeout time.Duration, mark *interrupt.Mark) error {
 	if err := checkBlock(block); err != nil {
 		return err
 	}
 	if n < 1 || n > math.MaxInt32 {
 		return errcode.New(errcode.InvalidParam, "barrier of %d participants", n)
 	}
-	if err := signal.CheckAligned32(waiters); err != nil {
-		return errcode.Wrap(errcode.InvalidParam, err, "barrier wake block")
-	}
 	if timeout < 0 {
 		return errcode.New(errcode.InvalidParam, "negative barrier timeout %v", timeout)
 	}
 
-	generation, last, err := arrive(block, uint32(n), waiters)
+	generation, last, err := arrive(block, uint32(n))
 	if err != nil || last {
 		return err // on success the last arriver has released the others
 	}
-	_, err = signal.WaitUntil32(block+genOffset, waiters, signal.CmpNE, int32(generation), timeout, mark)
-	code := errcode.CodeOf(err)
-	if code != errcode.TimeoutError && code != errcode.Interrupted {
-		return err
+	err = await(block, generation, policyFor(n), timeout, mark)
+	if err == nil {
+		return nil
 	}
 	if others, withdrawn := withdraw(block, generation); withdrawn {
-		if code == errcode.Interrupted {
-			return err
+		if errors.Is(err, errExpired) {
+			return errcode.New(errcode.TimeoutError,
+				"barrier timed out after %v: %d of the other %d participants arrived", timeout, others, n-1)
 		}
-		return errcode.New(errcode.TimeoutError,
-			"barrier timed out after %v: %d of the other %d participants arrived", timeout, others, n-1)
+		return err
 	}
-	return nil // the barrier completed as the timeout expired
+	return nil // the barrier completed as the wait ended
 }
 
 // arrive counts the caller in. The last arriver starts the next episode
-// (arrivals 0, generation+1) in the same atomic step, wakes the sleepers and
-// gets last; the others get the generation to wait past.
-func arrive(block uintptr, n uint32, waiters uintptr) (generation uint32, last bool, err error) {
+// (arrivals 0, generation+1) in the same atomic step, wakes the sleepers, if
+// any, and gets last; the others get the generation to wait past.
+//
+// No lost wake-up: a sleeper counts itself in (S1, an atomic add on
+// sleepers), then reads the generation (S2) and futex-waits on it; the last
+// arriver bumps the generation (R1, the CAS) and then reads sleepers (R2).
+// Go's atomics are sequentially consistent, across processes too (the same
+// instructions on the same physical line). If R2 precedes S1, R1 precedes
+// S2, which sees the new generation and does not sleep. Otherwise R2 sees
+// the sleeper and wakes the word; the kernel compares the word and queues
+// the sleeper atomically with respect to wakes on it, so a futex-wait that
+// starts after R1 returns at once and one that started before is woken.
+func arrive(block uintptr, n uint32) (generation uint32, last bool, err error) {
 	state := statePtr(block)
 	for {
 		old := atomic.LoadUint64(state)
@@ -70,8 +76,75 @@ func arrive(block uintptr, n uint32, waiters uintptr) (generation uint32, last b
 			continue
 		}
 		if atomic.CompareAndSwapUint64(state, old, uint64(gen+1)<<32) {
-			return gen, true, signal.Wake32(block+genOffset, waiters)
+			if atomic.LoadUint32(sleepersWord(block)) != 0 {
+				futexWakeAll(generationWord(block))
+			}
+			return gen, true, nil
 		}
+	}
+}
+
+// errExpired is await's timeout; Wait turns it into a TimeoutError once it
+// knows how many others had arrived.
+var errExpired = errors.New("barrier wait expired")
+
+// await waits, under policy p, until the generation moves past generation:
+// nil then, errExpired after timeout (0: never), the interrupt's error on
+// Ctrl-C once mark is taken.
+func await(block uintptr, generation uint32, p policy, timeout time.Duration, mark *interrupt.Mark) error {
+	gen := generationWord(block)
+	if atomic.LoadUint32(gen) != generation {
+		return nil
+	}
+	mark.Take()
+	start := time.Now()
+	expired := func(waited time.Duration) bool { return timeout > 0 && waited >= timeout }
+	for i := 1; p.spin > 0; i++ {
+		cpuRelax()
+		if atomic.LoadUint32(gen) != generation {
+			return nil
+		}
+		if i%spinCheckEvery == 0 {
+			if err := mark.Err(); err != nil {
+				return err
+			}
+			if waited := time.Since(start); waited >= p.spin || expired(waited) {
+				break
+			}
+		}
+	}
+	for p.yield > 0 {
+		if err := mark.Err(); err != nil {
+			return err
+		}
+		if waited := time.Since(start); waited >= p.yield || expired(waited) {
+			break
+		}
+		osYield()
+		if atomic.LoadUint32(gen) != generation {
+			return nil
+		}
+	}
+
+	sleepers := sleepersWord(block)
+	atomic.AddUint32(sleepers, 1) // S1 (see arrive)
+	defer atomic.AddUint32(sleepers, ^uint32(0))
+	for {
+		if atomic.LoadUint32(gen) != generation { // S2
+			return nil
+		}
+		if err := mark.Err(); err != nil {
+			return err
+		}
+		slice := sleepSlice
+		if timeout > 0 {
+			left := timeout - time.Since(start)
+			if left <= 0 {
+				return errExpired
+			}
+			slice = min(slice, left)
+		}
+		futexWait(gen, generation, slice)
 	}
 }
 

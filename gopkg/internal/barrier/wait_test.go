@@ -11,7 +11,6 @@ import (
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
-	"github.com/pyshmem/shmem/gopkg/internal/signal"
 )
 
 func state(t *testing.T, block uintptr) (arrivals, generation uint32) {
@@ -45,13 +44,13 @@ func TestBarrierInProcess(t *testing.T) {
 	arrivals, generation := state(t, blockOf(r))
 	assert.Equal(t, uint32(0), arrivals)
 	assert.Equal(t, uint32(rounds), generation)
-	assert.Equal(t, int32(0), signal.Fetch32(wakeOf(r)), "no sleeper left registered")
+	assert.Equal(t, uint32(0), sleepersOf(r), "no sleeper left registered")
 }
 
 func TestSingleParticipantPassesAtOnce(t *testing.T) {
 	r := newRegion(t)
 	for i := 0; i < 3; i++ {
-		require.NoError(t, Wait(blockOf(r), 1, wakeOf(r), time.Millisecond, nil))
+		require.NoError(t, Wait(blockOf(r), 1, time.Millisecond, nil))
 	}
 	arrivals, generation := state(t, blockOf(r))
 	assert.Equal(t, uint32(0), arrivals)
@@ -64,7 +63,7 @@ func TestBarrierTimeoutLeavesBlockUsable(t *testing.T) {
 	const n = 3
 	r := newRegion(t)
 	start := time.Now()
-	errs := runParticipants(n-1, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 100*time.Millisecond, nil) })
+	errs := runParticipants(n-1, func(int) error { return Wait(blockOf(r), n, 100*time.Millisecond, nil) })
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 	for _, err := range errs {
 		assert.Equal(t, errcode.TimeoutError, errcode.CodeOf(err), "%v", err)
@@ -74,7 +73,7 @@ func TestBarrierTimeoutLeavesBlockUsable(t *testing.T) {
 	assert.Equal(t, uint32(0), arrivals, "timed-out participants withdrew")
 	assert.Equal(t, uint32(0), generation)
 
-	errs = runParticipants(n, func(int) error { return Wait(blockOf(r), n, wakeOf(r), 10*time.Second, nil) })
+	errs = runParticipants(n, func(int) error { return Wait(blockOf(r), n, 10*time.Second, nil) })
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
@@ -108,7 +107,7 @@ func TestGenerationWraps(t *testing.T) {
 	r := newRegion(t)
 	b := blockOf(r)
 	atomic.StoreUint64(statePtr(b), generationOne*0xFFFFFFFF)
-	errs := runParticipants(2, func(int) error { return Wait(b, 2, wakeOf(r), 10*time.Second, nil) })
+	errs := runParticipants(2, func(int) error { return Wait(b, 2, 10*time.Second, nil) })
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
 	arrivals, generation := state(t, b)
@@ -118,25 +117,22 @@ func TestGenerationWraps(t *testing.T) {
 
 func TestBarrierRejectsBadArguments(t *testing.T) {
 	r := newRegion(t)
-	b, w := blockOf(r), wakeOf(r)
+	b := blockOf(r)
 	bad := []struct {
 		name    string
 		block   uintptr
 		n       int
-		waiters uintptr
 		timeout time.Duration
 	}{
-		{"null block", 0, 2, w, 0},
-		{"misaligned block", b + 8, 2, w, 0},
-		{"no participants", b, 0, w, 0},
-		{"negative participants", b, -3, w, 0},
-		{"too many participants", b, 1 << 40, w, 0},
-		{"null wake block", b, 2, 0, 0},
-		{"misaligned wake block", b, 2, w + 2, 0},
-		{"negative timeout", b, 2, w, -time.Second},
+		{"null block", 0, 2, 0},
+		{"misaligned block", b + 8, 2, 0},
+		{"no participants", b, 0, 0},
+		{"negative participants", b, -3, 0},
+		{"too many participants", b, 1 << 40, 0},
+		{"negative timeout", b, 2, -time.Second},
 	}
 	for _, c := range bad {
-		err := Wait(c.block, c.n, c.waiters, c.timeout, nil)
+		err := Wait(c.block, c.n, c.timeout, nil)
 		assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err), c.name)
 	}
 	arrivals, _ := state(t, b)
@@ -152,7 +148,7 @@ func TestTooManyArrivalsIsAnError(t *testing.T) {
 	r := newRegion(t)
 	b := blockOf(r)
 	atomic.StoreUint64(statePtr(b), 2) // two arrivals already
-	err := Wait(b, 2, wakeOf(r), time.Millisecond, nil)
+	err := Wait(b, 2, time.Millisecond, nil)
 	assert.Equal(t, errcode.InvalidParam, errcode.CodeOf(err))
 	arrivals, generation := state(t, b)
 	assert.Equal(t, uint32(2), arrivals)
@@ -179,10 +175,10 @@ func TestInitZeroesTheBlock(t *testing.T) {
 func TestSleepingParticipantIsWoken(t *testing.T) {
 	r := newRegion(t)
 	done := make(chan error, 1)
-	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 10*time.Second, nil) }()
-	require.Eventually(t, func() bool { return signal.Fetch32(wakeOf(r)) == 1 }, 5*time.Second, time.Millisecond)
+	go func() { done <- Wait(blockOf(r), 2, 10*time.Second, nil) }()
+	require.Eventually(t, func() bool { return sleepersOf(r) == 1 }, 5*time.Second, time.Millisecond)
 	time.Sleep(20 * time.Millisecond) // inside futex_wait by now
-	require.NoError(t, Wait(blockOf(r), 2, wakeOf(r), time.Second, nil))
+	require.NoError(t, Wait(blockOf(r), 2, time.Second, nil))
 	select {
 	case err := <-done:
 		require.NoError(t, err)
@@ -197,8 +193,8 @@ func TestInterruptTakesArrivalBack(t *testing.T) {
 	r := newRegion(t)
 	var mark interrupt.Mark
 	done := make(chan error, 1)
-	go func() { done <- Wait(blockOf(r), 2, wakeOf(r), 0, &mark) }()
-	require.Eventually(t, func() bool { return signal.Fetch32(wakeOf(r)) == 1 },
+	go func() { done <- Wait(blockOf(r), 2, 0, &mark) }()
+	require.Eventually(t, func() bool { return sleepersOf(r) == 1 },
 		10*time.Second, time.Millisecond, "the participant never slept")
 	interrupt.Raise()
 	select {
@@ -207,7 +203,7 @@ func TestInterruptTakesArrivalBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the interrupt did not end the barrier wait")
 	}
-	errs := runParticipants(2, func(int) error { return Wait(blockOf(r), 2, wakeOf(r), 10*time.Second, nil) })
+	errs := runParticipants(2, func(int) error { return Wait(blockOf(r), 2, 10*time.Second, nil) })
 	for _, err := range errs {
 		require.NoError(t, err)
 	}

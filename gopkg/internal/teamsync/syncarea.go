@@ -11,16 +11,12 @@ import (
 //
 //	0      wake block of the signal package (sleeper count, generation)
 //	4096   barrier blocks, one per slot, handed to the teams whose first
-//	       member this PE is; each block holds, after the barrier's own
-//	       state, the wake block its sleepers count themselves in
+//	       member this PE is; each block counts its own sleepers (package
+//	       barrier), so that a barrier's sleepers cost the writers to the
+//	       segment's wake block nothing, nor its writers the barrier
 const (
 	WakeBlockOffset   = 0
 	BarrierAreaOffset = 4096
-	// barrierWakeOffset places a barrier's wake block inside its barrier
-	// block (bytes 8..15 are unused by the barrier and zeroed with it). With
-	// the segment's shared wake block instead, every atomic or signal on the
-	// root PE's heap paid a futex wake while anyone slept in a barrier.
-	barrierWakeOffset = 8
 )
 
 // maxSlots is how many barrier blocks fit in the sync area (a variable so

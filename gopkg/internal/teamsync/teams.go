@@ -64,6 +64,10 @@ type Teams struct {
 	rv    Rendezvous
 	table *team.Table
 
+	// world is byID[team.World], which never changes: the barrier of the
+	// world, the one programs call most, takes no lock to find it.
+	world *teamSync
+
 	mu    sync.RWMutex
 	byID  map[int]*teamSync
 	slots slotAllocator
@@ -87,6 +91,7 @@ func New(rv Rendezvous, cfg Config) *Teams {
 		}
 	}
 	t.byID[team.World] = ts
+	t.world = ts
 	return t
 }
 
@@ -94,6 +99,9 @@ func New(rv Rendezvous, cfg Config) *Teams {
 func (t *Teams) shared() bool { return t.cfg.SyncBases != nil }
 
 func (t *Teams) get(id int) (*teamSync, bool) {
+	if id == team.World {
+		return t.world, true
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	ts, ok := t.byID[id]
@@ -239,11 +247,17 @@ func (t *Teams) Barrier(id int, before func() error) error {
 const lostCheckInterval = 200 * time.Millisecond
 
 func (t *Teams) sharedBarrier(ts *teamSync) error {
-	deadline := time.Now().Add(t.cfg.OpTimeout)
 	var mark interrupt.Mark
+	// The deadline is set when the first slice runs out, so that a barrier
+	// that passes reads no clock here; the total wait stays within
+	// OpTimeout plus a slice.
+	var deadline time.Time
 	for {
-		slice := min(lostCheckInterval, time.Until(deadline))
-		err := barrier.Wait(ts.block, len(ts.members), ts.block+barrierWakeOffset, max(slice, time.Millisecond), &mark)
+		slice := min(lostCheckInterval, t.cfg.OpTimeout)
+		if !deadline.IsZero() {
+			slice = min(slice, time.Until(deadline))
+		}
+		err := barrier.Wait(ts.block, len(ts.members), max(slice, time.Millisecond), &mark)
 		if errcode.CodeOf(err) != errcode.TimeoutError {
 			return err
 		}
@@ -251,7 +265,11 @@ func (t *Teams) sharedBarrier(ts *teamSync) error {
 		if lost := t.cfg.Lost(); lost >= 0 {
 			return errcode.New(errcode.BootstrapError, "barrier: PE %d of the job died", lost)
 		}
-		if time.Now().After(deadline) {
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(t.cfg.OpTimeout - slice)
+		}
+		if !now.Before(deadline) {
 			return errcode.New(errcode.TimeoutError, "barrier: not every PE of the team arrived within %v", t.cfg.OpTimeout)
 		}
 	}
