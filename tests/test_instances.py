@@ -8,6 +8,7 @@ import random
 import socket
 
 import pytest
+import shmem
 import spmd
 
 
@@ -64,6 +65,8 @@ def test_calls_act_on_the_current_instance(tmp_path):
         assert r["ctx_set"] == [0, me, 4]
         assert r["lent"] == [1, 1, 0], "a quiet of instance 0 leaves instance 1's lent buffer lent"
         assert r["unknown"] == [-1, 0], "an unknown instance is refused and the current one stays"
+        # set up for instance 1, dropped at the switch; instance 1's heap untouched by a put made in instance 0
+        assert r["fast_switch"] == [True, -1, shmem.SHMEM_INVALID_PARAM, True]
         assert r["finalize_other"] == [0, 0, -1, -1]
 
 

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import shmem
-from shmem import _buffers, core
+from shmem import _buffers, _hot, core
 
 from programs.pe import NPES, RANK, report
 
@@ -182,6 +182,21 @@ def calls() -> None:
         shmem.shmem_putmem(p1, buf, 64, (RANK1 + 1) % 2)
         shmem.shmem_barrier_all()
         out["lent"] = lent
+        # The facade's fast path (copies through its views of the heaps) follows a switch: after it, an address of
+        # instance 1's heap is no address of the current instance's, whatever the fast path saw before.
+        shmem.shmem_putmem(p1, bytes(64), 64, (RANK1 + 1) % 2)
+        fast = [_hot._state["_hp_size"] > 0]
+        shmem.aclshmemx_instance_ctx_set(0)
+        fast.append(_hot._state["_hp_size"])
+        try:
+            shmem.shmem_putmem(p1, b"\x01" * 64, 64, 1)
+            fast.append("no error")
+        except shmem.ShmemError as exc:
+            fast.append(exc.code)
+        shmem.aclshmemx_instance_ctx_set(1)
+        shmem.shmem_barrier_all()
+        fast.append(np.frombuffer(shmem.buffer(p1, 64), dtype=np.int64).tolist() == [0] * 8)
+        out["fast_switch"] = fast
         shmem.aclshmemx_instance_ctx_set(0)
         out["unknown"] = [shmem.aclshmemx_instance_ctx_set(7), core.current_instance()]
         shmem.aclshmemx_instance_ctx_set(1)
