@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
@@ -32,15 +33,15 @@ func TestPolicyFollowsTheCPUCount(t *testing.T) {
 func TestReleaseWakesOnlySleepers(t *testing.T) {
 	r := newRegion(t)
 	withPolicies(t, policy{spin: time.Minute}, policy{yield: time.Minute})
-	wakesBefore, sleepsBefore := wakes.Load(), sleeps.Load()
+	wakesBefore, sleepsBefore := futex.Wakes(), futex.Sleeps()
 	for _, n := range []int{2, cpus + 1} { // one participant of each policy waits
 		errs := runParticipants(n, func(int) error { return Wait(blockOf(r), n, 10*time.Second, nil) })
 		for _, err := range errs {
 			require.NoError(t, err)
 		}
 	}
-	assert.Equal(t, wakesBefore, wakes.Load(), "released pollers with a system call")
-	assert.Equal(t, sleepsBefore, sleeps.Load())
+	assert.Equal(t, wakesBefore, futex.Wakes(), "released pollers with a system call")
+	assert.Equal(t, sleepsBefore, futex.Sleeps())
 
 	withPolicies(t, policy{}, policy{})
 	done := make(chan error, 1)
@@ -48,7 +49,7 @@ func TestReleaseWakesOnlySleepers(t *testing.T) {
 	require.Eventually(t, func() bool { return sleepersOf(r) == 1 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, Wait(blockOf(r), 2, time.Second, nil))
 	require.NoError(t, <-done)
-	assert.Equal(t, wakesBefore+1, wakes.Load())
+	assert.Equal(t, wakesBefore+1, futex.Wakes())
 	assert.Equal(t, uint32(0), sleepersOf(r))
 	_, generation := state(t, blockOf(r))
 	assert.Equal(t, uint32(3), generation)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
@@ -77,7 +78,7 @@ func arrive(block uintptr, n uint32) (generation uint32, last bool, err error) {
 		}
 		if atomic.CompareAndSwapUint64(state, old, uint64(gen+1)<<32) {
 			if atomic.LoadUint32(sleepersWord(block)) != 0 {
-				futexWakeAll(generationWord(block))
+				futex.WakeAll(generationWord(block))
 			}
 			return gen, true, nil
 		}
@@ -100,7 +101,7 @@ func await(block uintptr, generation uint32, p policy, timeout time.Duration, ma
 	start := time.Now()
 	expired := func(waited time.Duration) bool { return timeout > 0 && waited >= timeout }
 	for i := 1; p.spin > 0; i++ {
-		cpuRelax()
+		futex.Pause()
 		if atomic.LoadUint32(gen) != generation {
 			return nil
 		}
@@ -120,7 +121,7 @@ func await(block uintptr, generation uint32, p policy, timeout time.Duration, ma
 		if waited := time.Since(start); waited >= p.yield || expired(waited) {
 			break
 		}
-		osYield()
+		futex.Yield()
 		if atomic.LoadUint32(gen) != generation {
 			return nil
 		}
@@ -144,7 +145,7 @@ func await(block uintptr, generation uint32, p policy, timeout time.Duration, ma
 			}
 			slice = min(slice, left)
 		}
-		futexWait(gen, generation, slice)
+		futex.Wait(gen, generation, slice)
 	}
 }
 

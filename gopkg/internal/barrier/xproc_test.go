@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/pyshmem/shmem/gopkg/internal/signal"
 	"github.com/pyshmem/shmem/gopkg/internal/signal/shmtest"
 )
@@ -66,7 +67,7 @@ func playRounds(r *shmtest.Region, args []int) error {
 	if err := barrierRounds(r, me, n, rounds, childTimeout); err != nil {
 		return err
 	}
-	fmt.Printf("%d %d\n", sleeps.Load(), wakes.Load())
+	fmt.Printf("%d %d\n", futex.Sleeps(), futex.Wakes())
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 )
 
 // writeOp is one atomic write: it runs on the word at a (which holds 10)
@@ -78,22 +79,22 @@ func TestEveryWriteWakesSleepers(t *testing.T) {
 			return int64(v), err
 		})
 		requireAsleep(t, w, 1)
-		wakes := wakeCalls.Load()
+		wakes := futex.Wakes()
 		_, err := op.run(a, w)
 		require.NoError(t, err, op.name)
 		// Woken by the write's futex wake, not found at a sleep slice's end.
-		assert.Greater(t, wakeCalls.Load(), wakes, "%s made no futex wake", op.name)
+		assert.Greater(t, futex.Wakes(), wakes, "%s made no futex wake", op.name)
 		requireWoken(t, done, op.after)
 	}
 	for _, op := range ops64() {
 		require.NoError(t, Set64(a, w, 10))
 		done := waitInBackground(func() (int64, error) { return waitUntil64(a, w, CmpEQ, op.after, 10*time.Second) })
 		requireAsleep(t, w, 1)
-		wakes := wakeCalls.Load()
+		wakes := futex.Wakes()
 		_, err := op.run(a, w)
 		require.NoError(t, err, op.name)
 		// Woken by the write's futex wake, not found at a sleep slice's end.
-		assert.Greater(t, wakeCalls.Load(), wakes, "%s made no futex wake", op.name)
+		assert.Greater(t, futex.Wakes(), wakes, "%s made no futex wake", op.name)
 		requireWoken(t, done, op.after)
 	}
 }

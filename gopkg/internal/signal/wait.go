@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pyshmem/shmem/gopkg/internal/errcode"
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/pyshmem/shmem/gopkg/internal/interrupt"
 )
 
@@ -60,7 +61,7 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 	start := time.Now()
 	deadline := start.Add(timeout)
 	for i := 0; i < spinBudget; i++ {
-		cpuRelax()
+		futex.Pause()
 		if check() {
 			return nil
 		}
@@ -70,7 +71,7 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 			spin = min(spin, timeout)
 		}
 		for i := 1; ; i++ {
-			cpuRelax()
+			futex.Pause()
 			if check() {
 				spun(true)
 				return nil
@@ -86,7 +87,7 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 	// A yield that takes long means other threads want this CPU: stop being
 	// runnable and sleep, also so that a short timeout is kept.
 	for i := 0; i < yieldBudget; i++ {
-		osYield()
+		futex.Yield()
 		if check() {
 			return nil
 		}
@@ -115,6 +116,6 @@ func Wait(waiters uintptr, check func() bool, timeout time.Duration, mark *inter
 			}
 			sleep = min(sleep, left)
 		}
-		futexWait(gen, g, sleep) // A3
+		futex.Wait(gen, g, sleep) // A3
 	}
 }

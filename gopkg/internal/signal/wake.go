@@ -1,6 +1,9 @@
 package signal
 
-import "sync/atomic"
+import (
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
+	"sync/atomic"
+)
 
 // The wake protocol. A futex wake is a system call, so writers make it only
 // when the wake block of the segment they wrote says that some thread may be
@@ -49,7 +52,7 @@ func wakeAll(waiters uintptr) {
 	if atomic.LoadUint32(sleepers(waiters)) != 0 {
 		gen := generation(waiters)
 		atomic.AddUint32(gen, 1)
-		futexWakeAll(gen)
+		futex.WakeAll(gen)
 	}
 }
 
@@ -85,4 +88,4 @@ func Wake32(addr, waiters uintptr) error {
 // WakeCount is how many futex wakes this process has made: tests of other
 // packages see with it that a write woke its sleepers through the protocol
 // (not merely through a sleeper's periodic re-check).
-func WakeCount() uint64 { return wakeCalls.Load() }
+func WakeCount() uint64 { return futex.Wakes() }

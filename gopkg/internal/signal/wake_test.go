@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,12 +14,12 @@ import (
 func TestWritesWithoutSleepersStayOutOfTheKernel(t *testing.T) {
 	r := newRegion(t)
 	w, a := wakeBlock(r), wordAt(r, 0)
-	before := wakeCalls.Load()
+	before := futex.Wakes()
 	for _, op := range append(ops32(), ops64()...) {
 		_, err := op.run(a, w)
 		require.NoError(t, err, op.name)
 	}
-	assert.Equal(t, before, wakeCalls.Load())
+	assert.Equal(t, before, futex.Wakes())
 	assert.Equal(t, uint32(0), atomic.LoadUint32(generation(w)), "64-bit writes leave the generation alone")
 }
 
@@ -28,12 +29,12 @@ func TestWritesWithSleepersWake(t *testing.T) {
 	done := waitInBackground(func() (int64, error) { return waitUntil64(a64, w, CmpEQ, 1, 10*time.Second) })
 	requireAsleep(t, w, 1)
 
-	before := wakeCalls.Load()
+	before := futex.Wakes()
 	require.NoError(t, Set32(a32, w, 1)) // another word of the segment: a spurious but harmless wake
-	assert.Equal(t, before+1, wakeCalls.Load())
+	assert.Equal(t, before+1, futex.Wakes())
 	gen := atomic.LoadUint32(generation(w))
 	require.NoError(t, Set64(a64, w, 1))
-	assert.Equal(t, before+2, wakeCalls.Load())
+	assert.Equal(t, before+2, futex.Wakes())
 	assert.Equal(t, gen+1, atomic.LoadUint32(generation(w)))
 	requireWoken(t, done, 1)
 	assert.Equal(t, int32(0), Fetch32(w+sleepersOffset))

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pyshmem/shmem/gopkg/internal/futex"
 	"github.com/pyshmem/shmem/gopkg/internal/signal/shmtest"
 )
 
@@ -97,13 +98,13 @@ func TestPingPongAcrossProcesses(t *testing.T) {
 			}
 			child := startChild(t, r, "pong", rounds, c.sleepy, c.wide)
 			p := pingPong{r: r, in: pongWord, out: pingWord, wide: c.wide == 1}
-			sleeps, wakes := sleepCalls.Load(), wakeCalls.Load()
+			sleeps, wakes := futex.Sleeps(), futex.Wakes()
 			for i := int64(1); i <= rounds; i++ {
 				require.NoError(t, p.send(i))
 				require.NoError(t, p.await(i))
 			}
 			waitChild(t, child)
-			sleeps, wakes = sleepCalls.Load()-sleeps, wakeCalls.Load()-wakes
+			sleeps, wakes = futex.Sleeps()-sleeps, futex.Wakes()-wakes
 			t.Logf("this side: %d futex waits, %d futex wakes", sleeps, wakes)
 			if c.sleepy == 1 {
 				// The answer often beats this side to the futex; the child,
@@ -155,14 +156,14 @@ func TestFetchAddAcrossProcessesIsExact(t *testing.T) {
 }
 
 func playIdle(r *shmtest.Region, _ []int) error {
-	sleeps := sleepCalls.Load()
+	sleeps := futex.Sleeps()
 	checks := 0
 	start := time.Now()
 	a := wordAt(r, idleWord)
 	if err := Wait(wakeBlock(r), func() bool { checks++; return Fetch32(a) == 1 }, childWait, nil); err != nil {
 		return err
 	}
-	fmt.Printf("checks=%d sleeps=%d waited=%d\n", checks, sleepCalls.Load()-sleeps, time.Since(start))
+	fmt.Printf("checks=%d sleeps=%d waited=%d\n", checks, futex.Sleeps()-sleeps, time.Since(start))
 	return nil
 }
 

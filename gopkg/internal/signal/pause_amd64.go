@@ -1,8 +1,0 @@
-package signal
-
-// cpuRelax executes PAUSE: it tells the core that this is a spin-wait loop,
-// which saves power, helps a sibling hyperthread and avoids the pipeline
-// flush when the watched line finally changes.
-//
-//go:noescape
-func cpuRelax()
