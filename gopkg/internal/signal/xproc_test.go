@@ -107,10 +107,12 @@ func TestPingPongAcrossProcesses(t *testing.T) {
 			sleeps, wakes = futex.Sleeps()-sleeps, futex.Wakes()-wakes
 			t.Logf("this side: %d futex waits, %d futex wakes", sleeps, wakes)
 			if c.sleepy == 1 {
-				// The answer often beats this side to the futex; the child,
-				// woken each round, sleeps nearly every time.
+				// Both sides sleep in some rounds and none loses a wake-up (all
+				// rounds completed). How many rounds a side sleeps in depends on
+				// the scheduler: a sleeper's membarrier before its last check
+				// often lets the answer arrive first.
 				assert.Greater(t, sleeps, uint64(0), "this side slept")
-				assert.Greater(t, wakes, uint64(rounds/2), "the child slept")
+				assert.Greater(t, wakes, uint64(0), "the child slept and this side woke it")
 			}
 		})
 	}
