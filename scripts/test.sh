@@ -29,9 +29,20 @@ bash scripts/coverage_gate.sh "$cover_log"
 rm -f "$cover_log"
 
 echo "== go test -fuzz (bounded: every decoder of bytes from the network, about 75 s in all)"
-# One target per command: go test -fuzz takes one target at a time.
+# One target per command: go test -fuzz takes one target at a time. A finding always writes its input to
+# testdata/fuzz and fails. Go's coordinator can also fail a run with a bare "context deadline exceeded" when the
+# -fuzztime deadline races a worker's last execution on a loaded machine (golang/go#51484): nothing was found, so
+# that alone is reported and tolerated.
 while read -r pkg target seconds; do
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="${seconds}s" "./gopkg/$pkg" </dev/null
+    fuzz_log=$(mktemp)
+    if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="${seconds}s" "./gopkg/$pkg" </dev/null 2>&1 | tee "$fuzz_log"; then
+        if grep -q "context deadline exceeded" "$fuzz_log" && ! grep -q "Failing input written" "$fuzz_log"; then
+            echo "== $target: Go's fuzz deadline race (golang/go#51484), no failing input: tolerated"
+        else
+            rm -f "$fuzz_log"; exit 1
+        fi
+    fi
+    rm -f "$fuzz_log"
 done <<'FUZZ'
 internal/bootstrap FuzzDecoders 10
 internal/bootstrap FuzzServerJoin 8
