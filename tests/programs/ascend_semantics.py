@@ -43,7 +43,7 @@ def main() -> None:
     try:
         disagree = shmem.team_split_strided(0, start, 1, 2)
     except RuntimeError as exc:  # Ascend's newest binding raises RuntimeError: ShmemError is one
-        disagree = getattr(exc, "code", None)
+        disagree = int(getattr(exc, "code"))  # noqa: B009 - a RuntimeError that is no ShmemError fails here
     out["disagree"] = [disagree, shmem.team_n_pes(disagree) if disagree >= 0 else None]
     # PE 2 waits out the exchange's timeout; the others wait for it (a signal, which has no timeout), so that
     # the barrier after it does not time out first

@@ -234,7 +234,7 @@ def signals() -> None:
 
 
 def finalize() -> None:
-    results = {}
+    results: dict[str, Any] = {}
     scratch = ctypes.create_string_buffer(8)
     for job in range(2):
         init()
