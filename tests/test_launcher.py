@@ -260,7 +260,14 @@ def test_timeout_stops_everything_with_124(out: Path) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_to_the_launcher_is_passed_on_and_children_reaped(out: Path, signum: int) -> None:
-    launcher = start_shmemrun("-n", 3, CHILD, "sleep", out, "--grandchild")
+    # An ignored signal is inherited and stays ignored in shmemrun (nohup); a test run under nohup must still
+    # give the launcher a SIGHUP it can act on.
+    inherited = signal.signal(signum, signal.SIG_DFL) if signal.getsignal(signum) == signal.SIG_IGN else None
+    try:
+        launcher = start_shmemrun("-n", 3, CHILD, "sleep", out, "--grandchild")
+    finally:
+        if inherited is not None:
+            signal.signal(signum, inherited)
     try:
         wait_ready(out, 3, launcher)
         launcher.send_signal(signum)
