@@ -40,3 +40,21 @@ def spawn_pes(script: str, argv: list[str], npes: int = 2, timeout: float = 600)
                 proc.kill()
                 proc.wait()
     return status
+
+
+def collect(procs: list[subprocess.Popen[str]], timeout: float) -> list[str]:
+    """The stdout of every PE process in procs, in order, once each has exited 0 (SystemExit naming the status,
+    and the end of its stderr when captured, otherwise); the PEs still running after a failure are killed."""
+    outputs = []
+    try:
+        for p in procs:
+            out, err = p.communicate(timeout=timeout)
+            if p.returncode != 0:
+                raise SystemExit(f"a PE exited with {p.returncode}" + (f":\n{err[-2000:]}" if err else ""))
+            outputs.append(out)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return outputs

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+from _spawn import collect  # bench/ is on sys.path: these scripts run as files
+
 BARRIER_PES = (2, 4, 8)
 REDUCE_PES = 4
 REDUCE_BYTES = (1 << 10, 1 << 20)
@@ -114,18 +116,7 @@ def spawn(npes: int, tasks: list, timeout: float = 600) -> dict:
                    SHMEM_LAUNCHER="shmemrun")
         procs.append(subprocess.Popen([sys.executable, __file__, "--worker", *tasks], env=env,
                                       stdout=subprocess.PIPE, text=True))
-    outputs = []
-    try:
-        for p in procs:
-            out, _ = p.communicate(timeout=timeout)
-            if p.returncode != 0:
-                raise SystemExit(f"a PE exited with {p.returncode}")
-            outputs.append(out)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    outputs = collect(procs, timeout)
     for line in outputs[0].splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])

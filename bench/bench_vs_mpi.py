@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from _spawn import collect  # bench/ is on sys.path: these scripts run as files
+
 BARRIER_PES = (2, 4, 8)
 REDUCE_PES, REDUCE_BYTES = 4, 1 << 20
 INIT_PES = 8
@@ -134,20 +136,6 @@ def _results(outputs: list) -> list:
     return [json.loads(m) for out in outputs for m in re.findall(r"RESULT (\{[^{}]*\})", out)]
 
 
-def _finish(procs: list, timeout: float) -> list:
-    outputs = []
-    try:
-        for p in procs:
-            out, err = p.communicate(timeout=timeout)
-            if p.returncode != 0:
-                raise SystemExit(f"a PE exited with {p.returncode}:\n{err[-2000:]}")
-            outputs.append(out)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    return outputs
 
 
 def run_shmem(npes: int, task: str, path: str = "", timeout: float = 600) -> list:
@@ -162,14 +150,14 @@ def run_shmem(npes: int, task: str, path: str = "", timeout: float = 600) -> lis
             env["PYTHONPATH"] = os.pathsep.join(p for p in (path, os.environ.get("PYTHONPATH", "")) if p)
         procs.append(subprocess.Popen([sys.executable, __file__, "--worker", "shmem", task], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    return _results(_finish(procs, timeout))
+    return _results(collect(procs, timeout))
 
 
 def run_mpi(npes: int, task: str, mpirun_args: list, timeout: float = 600) -> list:
     cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", *mpirun_args, "-n", str(npes),
            sys.executable, __file__, "--worker", "mpi", task]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return _results(_finish([proc], timeout))
+    return _results(collect([proc], timeout))
 
 
 def _have_mpi() -> bool:
