@@ -44,7 +44,7 @@ func (j *Job) FastPath() FastPath {
 	}
 	return FastPath{Rank: j.opts.Rank, Size: j.opts.Size, UserSize: j.regions.DeviceSize, Gates: j.live.GateAddr(),
 		Bases: append([]uintptr(nil), j.userBases...), Wakes: wakes,
-		Direct: j.opts.Engine != EngineSDMA && j.opts.Engine != EngineUDMA, AllLocal: j.allLocal,
+		Direct: j.opts.Engine != EngineSDMA && j.opts.Engine != EngineUDMA, AllLocal: j.reach.AllMapped(),
 		Spin: signal.SpinsFor(local)}
 }
 

@@ -33,8 +33,6 @@ type Job struct {
 	// mapped in this process; 0 when it is not reachable.
 	userBases []uintptr
 	syncBases []uintptr
-	// allLocal: every PE is mapped here, so barriers can run in shared memory.
-	allLocal bool
 
 	regions heap.Regions
 	heaps   *symalloc.Heaps // malloc and free, agreed between the PEs
@@ -200,7 +198,6 @@ func (j *Job) mapPeers(tr *startTrace) error {
 		}
 	}
 	tr.done("exchange", "learnt every PE's host and heap segment")
-	j.allLocal = true
 	j.info.Peers = make([]PeerInfo, n)
 	local := engineName(j.opts.Engine)
 	for pe := range n {
@@ -217,7 +214,6 @@ func (j *Job) mapPeers(tr *startTrace) error {
 			if j.opts.Engine == EngineROCE {
 				p.Reason = "ROCE requested"
 			}
-			j.allLocal = false
 			continue
 		}
 		seg, err := heap.Attach(infos[pe].Segment)
@@ -226,7 +222,6 @@ func (j *Job) mapPeers(tr *startTrace) error {
 			// namespace, another user, /proc hidden): the PE is remote
 			// after all.
 			p.Reason = "same host identity but its heap cannot be mapped: " + err.Error()
-			j.allLocal = false
 			continue
 		}
 		p.Engine, p.Reason = local, "same host: heap mapped here"

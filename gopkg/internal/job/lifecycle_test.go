@@ -386,7 +386,7 @@ func TestJobsOnOneHostMoveDataThroughTheMappedHeaps(t *testing.T) {
 		t.Run(engineName(engine), func(t *testing.T) {
 			jobs := startJobs(t, 3, engine, nil)
 			for rank, j := range jobs {
-				assert.True(t, j.allLocal)
+				assert.True(t, j.reach.AllMapped())
 				assert.Nil(t, j.net, "no network engine on one host")
 				assert.Equal(t, engine == EngineSDMA, j.UsesCopyEngine())
 				for pe := range jobs {
@@ -417,7 +417,7 @@ func TestJobsOverTheNetworkEngine(t *testing.T) {
 	jobs := startJobs(t, 3, EngineROCE, func(o *Options) { o.NetLanes = 2 })
 	for _, j := range jobs {
 		require.NotNil(t, j.net)
-		assert.False(t, j.allLocal)
+		assert.False(t, j.reach.AllMapped())
 		assert.Zero(t, j.Ptr(j.HeapBase(heap.DeviceSide), (j.Rank()+1)%3), "no load/store path to a remote PE")
 	}
 	j0 := jobs[0]

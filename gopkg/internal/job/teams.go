@@ -21,7 +21,7 @@ const lostCheckInterval = 200 * time.Millisecond
 // when every PE's sync area is mapped here.
 func (j *Job) newTeams() *teamsync.Teams {
 	cfg := teamsync.Config{Rank: j.opts.Rank, Size: j.opts.Size, OpTimeout: j.opts.OpTimeout, Lost: j.lostPE.Load}
-	if j.allLocal {
+	if j.reach.AllMapped() {
 		cfg.SyncBases = j.syncBases
 	}
 	return teamsync.New(j.sess, cfg)
